@@ -1,0 +1,141 @@
+"""The file format of profiles and of a service's golive.toml, as strict pydantic models.
+
+Both files share the `[sections]` and `[items]` tables; a profile adds `[profile]`, a
+service file adds `[service]`, `[policy]` and `[targets]`. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from golive.model import Level, Match, UnknownPolicy
+from golive.thresholds import parse_duration
+
+__all__ = [
+    "ID_PATTERN",
+    "AttestSpec",
+    "CheckSpec",
+    "ItemSpec",
+    "PolicySpec",
+    "ProfileFile",
+    "ProfileSpec",
+    "SectionSpec",
+    "ServiceFile",
+    "ServiceSpec",
+    "TargetSpec",
+]
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
+
+
+def _id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(
+            f'"{value}" is not a valid id; use lower-case words with dashes, joined by dots '
+            '(e.g. "security.transport.tls")'
+        )
+    return value
+
+
+def _duration_text(value: str) -> str:
+    parse_duration(value)  # raises a ThresholdError naming the problem
+    return value
+
+
+def _reason(value: str) -> str:
+    if not value.strip():
+        raise ValueError("disabling an item needs a reason")
+    return value
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f'"{value}" is not an http(s) URL with a host')
+    return value
+
+
+Id = Annotated[str, AfterValidator(_id)]
+DurationText = Annotated[str, AfterValidator(_duration_text)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SectionSpec(_Strict):
+    title: str
+
+
+class AttestSpec(_Strict):
+    role: str = Field(min_length=1)
+    expires: DurationText
+
+
+class CheckSpec(_Strict):
+    id: Id
+
+
+def _check_entry(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str) else value
+
+
+class ItemSpec(_Strict):
+    """An item of a profile, or an override of one in a service file."""
+
+    title: str | None = None
+    section: Id | None = None
+    level: Level | None = None
+    checks: list[Annotated[CheckSpec, BeforeValidator(_check_entry)]] | None = None
+    match: Match | None = None
+    with_: dict[str, Any] | None = Field(default=None, alias="with")
+    attest: AttestSpec | None = None
+    disabled: Annotated[str, AfterValidator(_reason)] | None = None
+    why: str | None = None
+    origin: list[str] | None = None
+    timeout: DurationText | None = None
+
+
+class ProfileSpec(_Strict):
+    name: Id
+    title: str
+    version: str = "1"
+    description: str | None = None
+    extends: list[str] = Field(default_factory=list)
+
+
+class ProfileFile(_Strict):
+    profile: ProfileSpec
+    sections: dict[Id, SectionSpec] = Field(default_factory=dict)
+    items: dict[Id, ItemSpec] = Field(default_factory=dict)
+    # "a" = "b": item a (inherited) is the same requirement as b and is folded into it.
+    merge: dict[Id, Id] = Field(default_factory=dict)
+
+
+class ServiceSpec(_Strict):
+    name: str | None = None
+    profiles: list[str] = Field(default_factory=lambda: ["production"], min_length=1)
+
+
+class PolicySpec(_Strict):
+    unknown: UnknownPolicy = UnknownPolicy.BLOCK
+    strict: bool = False
+
+
+class TargetSpec(_Strict):
+    url: Annotated[str, AfterValidator(_url)]
+    allow_private: bool = False
+    consent: Literal["passive", "active", "load"] = "passive"
+    environment: str | None = None
+
+
+class ServiceFile(_Strict):
+    service: ServiceSpec = Field(default_factory=ServiceSpec)
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+    targets: dict[Id, TargetSpec] = Field(default_factory=dict)
+    sections: dict[Id, SectionSpec] = Field(default_factory=dict)
+    items: dict[Id, ItemSpec] = Field(default_factory=dict)

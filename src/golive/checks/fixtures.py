@@ -1,0 +1,46 @@
+"""Fixtures: the shared inputs checks ask for by parameter name, computed once per run.
+
+A fixture is a function whose parameters name other fixtures (or the seeds the runner
+provides: `root`, the repository's directory). It may raise `NotApplicable` or `Unknown`;
+every check that asked for it then ends with that status and reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from golive.checks import _cargo
+from golive.checks.repository import Repository
+
+__all__ = ["FIXTURES", "SEEDS"]
+
+SEEDS = frozenset({"root"})
+
+_CARGO_TIMEOUT = 900.0  # seconds; a cold workspace build with clippy can be slow
+
+
+def repo(root: Path) -> Repository:
+    """The repository's files, `.gitignore` honoured."""
+    return Repository.scan(root)
+
+
+def cargo_workspace(repo: Repository) -> _cargo.CargoWorkspace:
+    """The Rust workspace at the repository root (not applicable without a Cargo.toml)."""
+    return _cargo.load_workspace(repo)
+
+
+def cargo(root: Path, cargo_workspace: _cargo.CargoWorkspace) -> _cargo.Cargo:
+    """The cargo executable (unknown when cargo is not installed)."""
+    return _cargo.find_cargo(root)
+
+
+def rust_diagnostics(cargo: _cargo.Cargo) -> _cargo.Diagnostics:
+    """Compiler and clippy messages for every target of the workspace (one cargo run)."""
+    return _cargo.collect_diagnostics(cargo, timeout=_CARGO_TIMEOUT)
+
+
+FIXTURES: Mapping[str, Callable[..., Any]] = {
+    fixture.__name__: fixture for fixture in (repo, cargo_workspace, cargo, rust_diagnostics)
+}

@@ -1,0 +1,93 @@
+"""The decision: GO or NO-GO, as a pure function of a review's results and its policy.
+
+- A `must` item blocks unless it is `pass`, `waived` or `not_applicable`. Under the default
+  policy `unknown = "block"`, `unknown` and `unverified` block too; with `"warn"` they become
+  conditions. `warn` is a condition. Under `strict = true` a waiver does not count.
+- A `should` item never blocks; anything but pass, waived or not applicable is a condition.
+- A `may` item is informational.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from golive.model import (
+    Blocker,
+    Decision,
+    ItemResult,
+    Level,
+    Review,
+    Status,
+    UnknownPolicy,
+    Verdict,
+)
+
+__all__ = ["decide"]
+
+_FINE = frozenset({Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE})
+_UNDECIDED = frozenset({Status.UNKNOWN, Status.UNVERIFIED})
+
+
+def decide(review: Review) -> Decision:
+    policy = review.policy
+    blocking: list[Blocker] = []
+    conditions: list[Blocker] = []
+    for result in review.results:
+        status = result.status
+        fine = status in _FINE and not (status is Status.WAIVED and policy.strict)
+        if fine or result.item.level is Level.MAY:
+            continue
+        entry = _blocker(result, strict=policy.strict)
+        lenient = status in _UNDECIDED and policy.unknown is UnknownPolicy.WARN
+        if result.item.level is Level.SHOULD or status is Status.WARN or lenient:
+            conditions.append(entry)
+        else:
+            blocking.append(entry)
+    verdict = Verdict.NO_GO if blocking else Verdict.GO
+    return Decision(
+        verdict=verdict,
+        blocking=tuple(blocking),
+        conditions=tuple(conditions),
+        policy=policy,
+        summary=_summary(review, verdict, blocking, conditions),
+    )
+
+
+def _blocker(result: ItemResult, *, strict: bool) -> Blocker:
+    reason = result.reason
+    if result.status is Status.WAIVED and strict:
+        reason = "waived, but strict policy accepts no waivers"
+    return Blocker(
+        item=result.item.id,
+        title=result.item.title,
+        level=result.item.level,
+        status=result.status,
+        reason=reason,
+    )
+
+
+_PHRASES = {
+    Status.FAIL: "fail",
+    Status.ERROR: "errored",
+    Status.EXPIRED: "expired",
+    Status.PENDING: "await sign-off",
+    Status.UNKNOWN: "undecided",
+    Status.UNVERIFIED: "unverified",
+    Status.WAIVED: "waived (strict)",
+    Status.WARN: "warn",
+}
+
+
+def _summary(
+    review: Review, verdict: Verdict, blocking: list[Blocker], conditions: list[Blocker]
+) -> str:
+    musts = sum(r.item.level is Level.MUST for r in review.results)
+    if verdict is Verdict.GO:
+        text = f"GO: all {musts} must items pass or are waived or not applicable"
+    else:
+        tally = Counter(b.status for b in blocking)
+        parts = [f"{tally[s]} {_PHRASES[s]}" for s in _PHRASES if tally[s]]
+        text = f"NO-GO: {len(blocking)} of {musts} must items block ({', '.join(parts)})"
+    if conditions:
+        text += f"; {len(conditions)} condition(s)"
+    return text
