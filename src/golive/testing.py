@@ -1,7 +1,7 @@
 """Testing helpers for check authors: run one check against a directory in one line.
 
-    from golive.testing import run_check
-    assert run_check(ReleaseProfile, "tests/data/rust/tuned").status is Status.PASS
+from golive.testing import run_check
+assert run_check(ReleaseProfile, "tests/data/rust/tuned").status is Status.PASS
 """
 
 from __future__ import annotations

@@ -207,7 +207,10 @@ class _Builder:
         self._loaded.add(key)
         self.apply(source, spec.sections, spec.items)
         for folded, target in spec.merge.items():
-            self._merge(source, folded, target)
+            if isinstance(target, str):
+                self._merge(source, folded, target)
+            else:
+                self._cover(source, folded, target)
 
     def _open_profile(
         self, ref: str, base: Path, referrer: _Where | None
@@ -267,17 +270,33 @@ class _Builder:
                 draft.values[key] = value
                 draft.where[key] = (source, ("items", item_id, key))
 
+    def _cover(self, source: SourceFile, folded: str, targets: list[str]) -> None:
+        """Item `folded` is covered by `targets` together: its origin and level carry over."""
+        where = (source, ("merge", folded))
+        self._require(where, folded, *targets)
+        old = self._drafts.pop(folded)
+        for target in targets:
+            new = self._drafts[target]
+            new.values["level"] = _stricter(old, new)
+            new.values["origin"] = [
+                *(new.values.get("origin") or []),
+                *(old.values.get("origin") or []),
+            ]
+        self._merged[folded] = targets[0]
+
+    def _require(self, where: _Where, *item_ids: str) -> None:
+        for item_id in item_ids:
+            if item_id not in self._drafts:
+                hint = did_you_mean(item_id, self._drafts)
+                raise ConfigError([_at(where, f'merge names unknown item "{item_id}"{hint}')])
+
     def _merge(self, source: SourceFile, folded: str, target: str) -> None:
         """Fold item `folded` into `target`: one requirement, verified by both their checks.
 
         The target keeps its title and section; checks and parameters are the union (the
         target's win a tie), the level is the stricter, sign-off and origins carry over.
         """
-        where = (source, ("merge", folded))
-        for item_id in (folded, target):
-            if item_id not in self._drafts:
-                hint = did_you_mean(item_id, self._drafts)
-                raise ConfigError([_at(where, f'merge names unknown item "{item_id}"{hint}')])
+        self._require((source, ("merge", folded)), folded, target)
         old = self._drafts.pop(folded)
         new = self._drafts[target]
         ids = {spec.id for spec in new.values.get("checks") or []}
@@ -289,9 +308,7 @@ class _Builder:
             if param not in new.params:
                 new.params[param] = value
                 new.where[f"with.{param}"] = old.where[f"with.{param}"]
-        levels = [Level.MUST, Level.SHOULD, Level.MAY]
-        stricter = min((d.values.get("level") or Level.MUST for d in (old, new)), key=levels.index)
-        new.values["level"] = stricter
+        new.values["level"] = _stricter(old, new)
         for key in ("attest", "why"):
             if key in old.values and key not in new.values:
                 new.values[key] = old.values[key]
@@ -313,12 +330,15 @@ class _Builder:
         items = [item for draft in self._drafts.values() if (item := self._item(draft, problems))]
         if problems:
             raise ConfigError(problems)
-        order = {section_id: index for index, section_id in enumerate(self._sections)}
+        sections = _tree_order(self._sections)
+        order = {section.id: index for index, section in enumerate(sections)}
         items.sort(key=lambda item: order.get(item.section, len(order)))  # stable within a section
+        used = {item.section for item in items}
+        used |= {s.parent for s in sections if s.id in used and s.parent}
         return Checklist(
             service=service,
             profiles=tuple(profiles),
-            sections=tuple(self._sections.values()),
+            sections=tuple(s for s in sections if s.id in used),
             items=tuple(items),
             notes=tuple(dict.fromkeys(self._notes)),
         )
@@ -417,6 +437,26 @@ class _Builder:
                 yield Problem(message=error["msg"], item=draft.id)
                 continue
             yield from problems_from([error], source, model, base=path[:-1], item=draft.id)
+
+
+def _tree_order(sections: dict[str, Section]) -> list[Section]:
+    """Sections with each one's subsections right after it, otherwise in order of definition."""
+    children: dict[str | None, list[Section]] = {}
+    for section in sections.values():
+        parent = section.parent if section.parent in sections else None
+        children.setdefault(parent, []).append(section)
+    ordered: list[Section] = []
+    pending = list(reversed(children.get(None, [])))
+    while pending:
+        section = pending.pop()
+        ordered.append(section)
+        pending.extend(reversed(children.get(section.id, [])))
+    return ordered
+
+
+def _stricter(*drafts: _Draft) -> Level:
+    levels = [Level.MUST, Level.SHOULD, Level.MAY]
+    return min((d.values.get("level") or Level.MUST for d in drafts), key=levels.index)
 
 
 def _accepts(model: type[BaseModel], param: str) -> bool:

@@ -113,7 +113,8 @@ class ProfileFile(_Strict):
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
     items: dict[Id, ItemSpec] = Field(default_factory=dict)
     # "a" = "b": item a (inherited) is the same requirement as b and is folded into it.
-    merge: dict[Id, Id] = Field(default_factory=dict)
+    # "a" = ["b", "c"]: b and c together cover a; a's origin and level carry over to both.
+    merge: dict[Id, Id | list[Id]] = Field(default_factory=dict)
 
 
 class ServiceSpec(_Strict):

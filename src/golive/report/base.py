@@ -1,0 +1,42 @@
+"""The report seam: the formats golive writes, and what every renderer receives.
+
+A renderer turns a finished review and its decision into text. It never runs anything and
+never prints; the command line decides where the text goes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from golive.model import Status
+
+__all__ = ["SHOWN_BY_DEFAULT", "Format", "RenderOptions"]
+
+
+class Format(enum.StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+# Item statuses listed one by one unless `show_all`; the rest are counted per section.
+SHOWN_BY_DEFAULT = frozenset(
+    {
+        Status.PASS,
+        Status.FAIL,
+        Status.WARN,
+        Status.ERROR,
+        Status.UNKNOWN,
+        Status.EXPIRED,
+        Status.WAIVED,
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderOptions:
+    color: bool = False
+    width: int = 100
+    verbose: bool = False  # tracebacks of crashed checks, facts of every outcome
+    show_all: bool = False  # list every item, not only the ones that need reading
