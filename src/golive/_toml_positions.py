@@ -72,7 +72,8 @@ class _Scanner:
         self._i += 2 if is_array else 1
         segments = self._key()
         self._expect("]]" if is_array else "]")
-        span = Span(key=self._position(segments[0][1]), value=None)
+        # A path points at the segment that completes it: `[items."x"]` -> the `"x"`.
+        span = Span(key=self._position(segments[-1][1]), value=None)
         path: KeyPath = ()
         for name, start in segments[:-1]:
             path = self._implicit_table(path, name, start)
@@ -95,7 +96,7 @@ class _Scanner:
         path = table
         for name, start in segments[:-1]:
             path = self._implicit_table(path, name, start)
-        self._value((*path, segments[-1][0]), segments[0][1], depth)
+        self._value((*path, segments[-1][0]), segments[-1][1], depth)
 
     def _implicit_table(self, parent: KeyPath, name: str, start: int) -> KeyPath:
         """Record a table made by a dotted key or header at the first place its name appears."""
@@ -260,9 +261,10 @@ def locate(text: str) -> dict[KeyPath, Span]:
     """Map every key path in a TOML document to where its key and value are written.
 
     Paths are as in `tomllib.loads(text)`, with integer indices for array elements and for
-    each `[[table]]`. A key points where its whole key starts (`a` in `a.b = 1` and in `[a.b]`),
-    but a table made in passing, like `("a", "b")` by `[a.b.c]`, points at its own name where it
-    first appears. An array element's key is the element itself. The text is assumed valid:
+    each `[[table]]`. A path's key points at the segment that completes it (`b` in `a.b = 1`
+    and in `[a.b]`, where an error about that key belongs); a table made in passing, like
+    `("a",)` by `[a.b]`, points at its own name where it first appears. An array element's key
+    is the element itself. The text is assumed valid:
     on anything else this stops and returns what it found so far.
     """
     scanner = _Scanner(text)

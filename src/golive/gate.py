@@ -83,11 +83,11 @@ def _summary(
 ) -> str:
     musts = sum(r.item.level is Level.MUST for r in review.results)
     if verdict is Verdict.GO:
-        text = f"GO: all {musts} must items pass or are waived or not applicable"
+        text = f"all {musts} must items pass, are waived or do not apply"
     else:
         tally = Counter(b.status for b in blocking)
         parts = [f"{tally[s]} {_PHRASES[s]}" for s in _PHRASES if tally[s]]
-        text = f"NO-GO: {len(blocking)} of {musts} must items block ({', '.join(parts)})"
+        text = f"{len(blocking)} of {musts} must items block ({', '.join(parts)})"
     if conditions:
         text += f"; {len(conditions)} condition(s)"
     return text

@@ -114,16 +114,21 @@ def run_review(
     select: Callable[[Item], bool] | None = None,
     jobs: int | None = None,
     on_event: Callable[[Event], None] | None = None,
+    fixtures: Mapping[str, Callable[..., Any]] = FIXTURES,
 ) -> Review:
-    """Evaluate the checklist's items against the repository at `root`."""
+    """Evaluate the checklist's items against the repository at `root`.
+
+    `fixtures` is the set of fixture providers (tests replace it); `jobs` bounds how many
+    checks run at once.
+    """
     started_at = datetime.now(UTC)
     clock = time.monotonic()
     scope = scope | {Kind.ATTEST}  # sign-offs are read from the repository: always in scope
     items = [item for item in checklist.items if select is None or select(item)]
     evaluated = [item for item in items if _in_scope(item, scope)]
     plan = _plan(evaluated, registry, scope)
-    fixtures = _Fixtures(FIXTURES, {"root": root.resolve()})
-    outcomes = _Execution(plan, fixtures, jobs or _default_jobs(), on_event).run()
+    shared = _Fixtures(fixtures, {"root": root.resolve()})
+    outcomes = _Execution(plan, shared, jobs or _default_jobs(), on_event).run()
     results = tuple(_item_result(item, scope, outcomes, registry) for item in evaluated)
     return Review(
         service=checklist.service,
@@ -301,11 +306,12 @@ class _Execution:
         try:
             while waiting or self._running:
                 waiting = self._start_ready(waiting)
-                if waiting and not self._running:
-                    for job in waiting:  # nothing can start and nothing runs: a requires cycle
+                if self._running:
+                    self._collect()
+                elif waiting:  # nothing runs and nothing can start: a `requires` cycle
+                    for job in waiting:
                         self._record(job, Outcome(status=Status.ERROR, summary="requires cycle"), 0)
                     break
-                self._collect()
         except BaseException:
             _process.terminate_all()  # Ctrl-C or a bug: leave no tool running behind us
             raise

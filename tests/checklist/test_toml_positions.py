@@ -56,7 +56,7 @@ def test_four_string_kinds_hide_their_contents() -> None:
 
 def test_dotted_and_quoted_keys() -> None:
     text = 'x = 0\na . "b.c" .\td = 1\n"q\\"uo\\u00e9" = 2\n\'lit\' = 3\n"" = 4\n'
-    assert _where(text, "a", "b.c", "d") == ((2, 1), (2, 17))
+    assert _where(text, "a", "b.c", "d") == ((2, 13), (2, 17))
     assert _where(text, "a") == ((2, 1), None)
     assert _where(text, "a", "b.c") == ((2, 5), None)
     assert _where(text, 'q"uoé') == ((3, 1), (3, 17))
@@ -67,10 +67,10 @@ def test_dotted_and_quoted_keys() -> None:
 def test_table_headers_and_implicit_parents() -> None:
     text = '[a.b]\nk = 1\n[ "x.y" . z ]\n[p.q.r]\n[p]\n'
     assert _where(text, "a") == ((1, 2), None)
-    assert _where(text, "a", "b") == ((1, 2), None)
+    assert _where(text, "a", "b") == ((1, 4), None)
     assert _where(text, "a", "b", "k") == ((2, 1), (2, 5))
     assert _where(text, "x.y") == ((3, 3), None)
-    assert _where(text, "x.y", "z") == ((3, 3), None)
+    assert _where(text, "x.y", "z") == ((3, 11), None)
     # `p` is first made implicitly by [p.q.r], then defined by its own header.
     assert _where(text, "p") == ((5, 2), None)
     assert _where(text, "p", "q") == ((4, 4), None)
@@ -79,10 +79,10 @@ def test_table_headers_and_implicit_parents() -> None:
 def test_dotted_key_inside_a_table_records_the_intermediate() -> None:
     text = '[fruit]\napple.color = "red"\napple.taste.sweet = true\n[fruit.apple.texture]\n'
     assert _where(text, "fruit", "apple") == ((2, 1), None)
-    assert _where(text, "fruit", "apple", "color") == ((2, 1), (2, 15))
+    assert _where(text, "fruit", "apple", "color") == ((2, 7), (2, 15))
     assert _where(text, "fruit", "apple", "taste") == ((3, 7), None)
-    assert _where(text, "fruit", "apple", "taste", "sweet") == ((3, 1), (3, 21))
-    assert _where(text, "fruit", "apple", "texture") == ((4, 2), None)
+    assert _where(text, "fruit", "apple", "taste", "sweet") == ((3, 13), (3, 21))
+    assert _where(text, "fruit", "apple", "texture") == ((4, 14), None)
 
 
 def test_arrays_of_tables_count_their_occurrences() -> None:
@@ -94,9 +94,9 @@ def test_arrays_of_tables_count_their_occurrences() -> None:
     assert _where(text, "items", 0) == ((1, 3), None)
     assert _where(text, "items", 0, "name") == ((2, 1), (2, 8))
     assert _where(text, "items", 0, "steps", 0, "run") == ((4, 1), (4, 7))
-    assert _where(text, "items", 0, "meta") == ((5, 2), None)
+    assert _where(text, "items", 0, "meta") == ((5, 8), None)
     assert _where(text, "items", 1) == ((6, 4), None)
-    assert _where(text, "items", 1, "steps") == ((8, 3), None)
+    assert _where(text, "items", 1, "steps") == ((8, 9), None)
     assert _where(text, "items", 1, "steps", 1, "run") == ((10, 1), (10, 7))
     assert ("items", 2) not in locate(text)
 
@@ -107,7 +107,7 @@ def test_nested_inline_tables() -> None:
     assert _where(text, "owner", "name") == ((1, 11), (1, 18))
     assert _where(text, "owner", "a b") == ((1, 23), (1, 31))
     assert _where(text, "owner", "a b", "deep") == ((1, 33), None)
-    assert _where(text, "owner", "a b", "deep", "er") == ((1, 33), (1, 43))
+    assert _where(text, "owner", "a b", "deep", "er") == ((1, 38), (1, 43))
     assert _where(text, "owner", "a b", "deep", "er", 0) == ((1, 44), (1, 44))
     assert _where(text, "owner", "n") == ((1, 50), (1, 54))
 
@@ -268,14 +268,16 @@ class _Renderer:
                 return f'"""{self.choose(*openings)}{body}"""'
 
     def write_dotted_key(self, base: KeyPath, names: list[str]) -> int:
-        start = self.size
+        """Write `a.b.c`; return where its last segment starts (where the path points)."""
+        last = self.size
         for n, name in enumerate(names):
             if n:
                 self.write(self.choose(".", " . ", "\t.", ". "))
+            last = self.size
             if n < len(names) - 1:
                 self.expected.setdefault((*base, *names[: n + 1]), (self.size, None))
             self.write(self.key(name))
-        return start
+        return last
 
     def write_header(self, path: KeyPath, is_array: bool) -> None:
         self.write(("[[" if is_array else "[") + self.choose("", " "))
@@ -284,6 +286,7 @@ class _Renderer:
         for count, n in enumerate(names):
             if count:
                 self.write(self.choose(".", " . "))
+            start = self.size  # the header's path points at its last segment
             if count < len(names) - 1:
                 self.expected.setdefault(path[: n + 1], (self.size, None))
             self.write(self.key(str(path[n])))

@@ -61,7 +61,7 @@ class SourceFile:
         try:
             data = tomllib.loads(text.removeprefix("\ufeff"))  # editors may add a BOM
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([_toml_problem(display, exc)]) from None
+            raise ConfigError([_toml_problem(display, text, exc)]) from None
         for key in prefix:
             data = data.get(str(key), {}) if isinstance(data, dict) else {}
         return cls(display=display, text=text, data=data, prefix=prefix)
@@ -90,26 +90,33 @@ class SourceFile:
         return Problem(message=message, file=self.display, item=item)
 
 
-def _toml_problem(display: str, exc: tomllib.TOMLDecodeError) -> Problem:
-    found = re.search(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)", str(exc))
-    if found is None:
-        return Problem(message=f"invalid TOML: {exc}", file=display)
-    what = found["what"]
+def _toml_problem(display: str, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    message = str(exc)
+    found = re.search(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)", message)
+    if found is not None:
+        what, line, column = found["what"], int(found["line"]), int(found["col"])
+    elif message.endswith("(at end of document)"):
+        what = message.removesuffix(" (at end of document)")
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    else:
+        return Problem(message=f"invalid TOML: {message}", file=display)
     return Problem(
-        message=f"invalid TOML: {what[0].lower()}{what[1:]}",
-        file=display,
-        line=int(found["line"]),
-        column=int(found["col"]),
+        message=f"invalid TOML: {what[0].lower()}{what[1:]}", file=display, line=line, column=column
     )
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    return (
-        f"; did you mean {' or '.join(repr(c).replace(chr(39), chr(34)) for c in close)}?"
-        if close
-        else ""
+    """A hint naming the closest choices: the best one, and any nearly as close."""
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, word, choice).ratio(), choice) for choice in set(choices)),
+        reverse=True,
     )
+    if not scored or scored[0][0] < 0.6:
+        return ""
+    best = scored[0][0]
+    close = [f'"{choice}"' for ratio, choice in scored[:3] if ratio >= best - 0.02]
+    return f"; did you mean {' or '.join(close)}?"
 
 
 def problems_from(

@@ -187,6 +187,7 @@ class _Builder:
         self._stack: list[str] = []
         self._notes: list[str] = []
         self._merged: dict[str, str] = {}  # folded item -> the item it lives on in
+        self._problems: list[Problem] = []  # collected, so all are reported at once
 
     def add_profile(self, ref: str, *, base: Path, referrer: _Where | None) -> None:
         source, key = self._open_profile(ref, base, referrer)
@@ -239,12 +240,18 @@ class _Builder:
         return SourceFile.parse(f"golive:profiles/{ref}.toml", text), f"builtin:{ref}"
 
     def apply(
-        self, source: SourceFile, sections: dict[str, SectionSpec], items: dict[str, ItemSpec]
+        self, source: SourceFile, sections: dict[str, SectionSpec], items: dict[str, Any]
     ) -> None:
         for section_id, section in sections.items():
             self._sections[section_id] = Section(id=section_id, title=section.title)
             self._section_where.setdefault(section_id, (source, ("sections", section_id)))
-        for item_id, spec in items.items():
+        for item_id, raw in items.items():
+            try:
+                spec = ItemSpec.model_validate(raw)
+            except ValidationError as exc:
+                base = ("items", item_id)
+                self._problems += problems_from(exc, source, ItemSpec, base=base, item=item_id)
+                continue
             if item_id in self._merged:
                 target = self._merged[item_id]
                 raise ConfigError(
@@ -322,7 +329,7 @@ class _Builder:
                 self._merged[earlier] = target
 
     def build(self, *, service: str, profiles: Sequence[str]) -> Checklist:
-        problems: list[Problem] = []
+        problems = self._problems
         for section_id in self._sections:
             parent = self._sections[section_id].parent
             if parent is not None and parent not in self._sections:

@@ -108,10 +108,14 @@ class ProfileSpec(_Strict):
     extends: list[str] = Field(default_factory=list)
 
 
+# Items are validated one by one (see ItemSpec), so one bad item does not hide the others.
+RawItems = dict[Id, dict[str, Any]]
+
+
 class ProfileFile(_Strict):
     profile: ProfileSpec
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
-    items: dict[Id, ItemSpec] = Field(default_factory=dict)
+    items: RawItems = Field(default_factory=dict)
     # "a" = "b": item a (inherited) is the same requirement as b and is folded into it.
     # "a" = ["b", "c"]: b and c together cover a; a's origin and level carry over to both.
     merge: dict[Id, Id | list[Id]] = Field(default_factory=dict)
@@ -139,4 +143,4 @@ class ServiceFile(_Strict):
     policy: PolicySpec = Field(default_factory=PolicySpec)
     targets: dict[Id, TargetSpec] = Field(default_factory=dict)
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
-    items: dict[Id, ItemSpec] = Field(default_factory=dict)
+    items: RawItems = Field(default_factory=dict)

@@ -48,6 +48,7 @@ _OFFLINE_SIGNS = (
 _MISSING_COMPONENT = re.compile(
     r"'cargo-(clippy|fmt)' is not installed|no such command: `(clippy|fmt)`"
 )
+_COMPONENT = {"clippy": "clippy", "fmt": "rustfmt"}  # the rustup component behind each command
 _ENV = {"CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "0", "TERM": "dumb"}
 
 
@@ -156,10 +157,13 @@ def _raise_if_offline(run: ToolRun) -> None:
             f"dependencies cannot be fetched offline ({first}); "
             "run `cargo fetch` with network access, or vendor them"
         )
-    missing = _MISSING_COMPONENT.search(run.stderr)
+
+
+def _raise_if_missing_component(run: ToolRun) -> None:
+    missing = _MISSING_COMPONENT.search(run.stderr) if run.returncode != 0 else None
     if missing:
         tool = missing.group(1) or missing.group(2)
-        raise Unknown(f"cargo {tool} is not installed (rustup component add {tool})")
+        raise Unknown(f"cargo {tool} is not installed (rustup component add {_COMPONENT[tool]})")
 
 
 def _first_error(stderr: str) -> str:
@@ -269,6 +273,7 @@ class FmtReport:
 
 def check_formatting(cargo: Cargo, *, timeout: float) -> FmtReport:
     run = cargo.run("fmt", "--all", "--check", timeout=timeout)
+    _raise_if_missing_component(run)
     hunks = []
     for line in run.stdout.splitlines():
         match = _DIFF_AT.match(line)
@@ -288,7 +293,13 @@ _RESULT = re.compile(
     r"^test result: (?:ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed; "
     r"(?P<ignored>\d+) ignored"
 )
-_FAILED_TEST = re.compile(r"^test (?P<name>\S+)(?: - .*?)? \.\.\. FAILED$")
+_FAILED_TEST = re.compile(r"^test (?P<name>.+?) \.\.\. FAILED$")
+# A test binary that exits or crashes mid-run prints no result line; cargo says so on stderr.
+_ABNORMAL_EXIT = re.compile(
+    r"^error: \w+ failed, to rerun pass `(?P<target>[^`]+)`\s+Caused by:\s+"
+    r"process didn't exit successfully: `[^`]*` \((?P<status>[^)]*)\)",
+    re.MULTILINE,
+)
 _PANIC = re.compile(
     r"^thread '(?P<name>[^']+)'(?: \(\d+\))? panicked at "
     r"(?P<place>[^:]+):(?P<line>\d+):(?P<col>\d+)"
@@ -333,6 +344,8 @@ def run_tests(cargo: Cargo, *, all_features: bool, timeout: float) -> TestReport
                 "column_start": int(panic["col"]),
             }
             panics[panic["name"]] = _span_location(span, cargo.cwd)
+    for crash in _ABNORMAL_EXIT.finditer(run.stderr):
+        failing.append(f"binary `{crash['target']}` (its process ended early: {crash['status']})")
     errors = tuple(d for d in _unique(_parse_messages(run.stdout, cargo.cwd)) if d.level == "error")
     if run.returncode != 0 and not (failed or errors or failing):
         raise Unknown(f"cargo test failed before running tests: {_first_error(run.stderr)}")

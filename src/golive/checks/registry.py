@@ -12,7 +12,7 @@ import importlib.metadata
 import inspect
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import ModuleType
@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import create_model
 
 from golive.checks.base import Check, CheckParams
-from golive.checks.fixtures import FIXTURES
+from golive.checks.fixtures import FIXTURES, SEEDS
 from golive.checks.params import param_type
 from golive.model import Kind
 
@@ -65,11 +65,13 @@ class Registry:
         self,
         checks: Iterable[type[Check]],
         planned: Iterable[PlannedCheck] = (),
+        *,
+        fixtures: Collection[str] = FIXTURES.keys(),
     ) -> None:
         self._checks: dict[str, type[Check]] = {}
         self._aliases: dict[str, str] = {}
         for check in checks:
-            _validate(check)
+            _validate(check, fixtures)
             for name in (check.id, *check.aliases):
                 if name in self._checks or name in self._aliases:
                     raise RegistryError(f'check id "{name}" is defined twice')
@@ -142,7 +144,7 @@ def _checks_in(loaded: Any, source: str) -> list[type[Check]]:
     )
 
 
-def _validate(check: type[Check]) -> None:
+def _validate(check: type[Check], fixtures: Collection[str]) -> None:
     name = check.__qualname__
     check_id = getattr(check, "id", None)
     if not isinstance(check_id, str) or not _ID.match(check_id):
@@ -153,9 +155,9 @@ def _validate(check: type[Check]) -> None:
         raise RegistryError(f"{check_id}: defines no run() method")
     if not (inspect.isclass(check.Params) and issubclass(check.Params, CheckParams)):
         raise RegistryError(f"{check_id}: Params must subclass CheckParams")
-    unknown = [f for f in check.fixture_names() if f not in FIXTURES]
+    unknown = [f for f in check.fixture_names() if f not in fixtures and f not in SEEDS]
     if unknown:
-        known = ", ".join(sorted(FIXTURES))
+        known = ", ".join(sorted([*fixtures, *SEEDS]))
         raise RegistryError(
             f"{check_id}: run() asks for unknown fixture(s) {unknown}; known: {known}"
         )

@@ -76,7 +76,7 @@ class Repository:
 
     def glob(self, *patterns: str) -> list[str]:
         """Files matching any of the gitignore-style `patterns` (`**/*.rs`, `Dockerfile`)."""
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        spec = pathspec.PathSpec.from_lines("gitignore", patterns)
         return [path for path in self.files if spec.match_file(path)]
 
     def text(self, path: str) -> str | None:

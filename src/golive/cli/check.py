@@ -1,0 +1,289 @@
+"""`golive check [PATH]`: review a repository against its checklist and decide GO / NO-GO."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from golive.cli._app import ExitCode, existing_dir, fail, guard, stderr
+from golive.model import Decision, Item, Kind, Review, UnknownPolicy, Verdict
+
+__all__ = ["register"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Destination:
+    format: str
+    path: Path | None  # None: standard output
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+
+
+_Path = Annotated[Path, typer.Argument(help="The repository to review.")]
+_Config = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The checklist file (default: PATH/golive.toml, or [tool.golive] in pyproject.toml).",
+    ),
+]
+_Profiles = Annotated[
+    list[str],
+    typer.Option(
+        "--profile", "-p", help="Use this profile instead of the checklist's (repeatable)."
+    ),
+]
+_Formats = Annotated[
+    list[str],
+    typer.Option(
+        "--format",
+        "-f",
+        help="terminal, json or markdown; FORMAT=FILE writes to a file (repeatable).",
+    ),
+]
+_Outputs = Annotated[
+    list[Path],
+    typer.Option(
+        "--output",
+        "-o",
+        help="File for the n-th --format given without one (repeatable; - is standard output).",
+    ),
+]
+_Live = Annotated[
+    bool, typer.Option("--live", help="Also run live checks against the checklist's targets.")
+]
+_Kinds = Annotated[
+    list[Kind],
+    typer.Option("--kind", "-k", help="Only run checks of this kind (repeatable)."),
+]
+_Items = Annotated[
+    list[str],
+    typer.Option("--item", "-i", help="Only review this item, or this section's (repeatable)."),
+]
+_Unknown = Annotated[
+    UnknownPolicy | None,
+    typer.Option(
+        "--unknown", help="Undecided must items: block or warn (overrides the checklist)."
+    ),
+]
+_Strict = Annotated[
+    bool | None,
+    typer.Option("--strict/--no-strict", help="Accept no waivers (overrides the checklist)."),
+]
+_Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Checks run at once.")]
+_All = Annotated[
+    bool,
+    typer.Option(
+        "--all", "-a", help="List every item, also those awaiting sign-off or unverified."
+    ),
+]
+_Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show every finding, facts and tracebacks.")
+]
+_Color = Annotated[
+    bool | None,
+    typer.Option(
+        "--color/--no-color", help="Colour the report (default: on a terminal, no NO_COLOR)."
+    ),
+]
+
+
+def check(
+    path: _Path = Path(),
+    config: _Config = None,
+    profile: _Profiles = [],  # noqa: B006 -- typer reads, never mutates, the default
+    formats: _Formats = [],  # noqa: B006
+    outputs: _Outputs = [],  # noqa: B006
+    live: _Live = False,
+    kinds: _Kinds = [],  # noqa: B006
+    items: _Items = [],  # noqa: B006
+    unknown: _Unknown = None,
+    strict: _Strict = None,
+    jobs: _Jobs = None,
+    show_all: _All = False,
+    verbose: _Verbose = False,
+    color: _Color = None,
+) -> None:
+    """Review a repository against its checklist; exit 0 on GO, 1 on NO-GO."""
+    with guard(verbose=verbose):
+        destinations = _destinations(formats, outputs)
+        root = existing_dir(path)
+        review, decision = _review(
+            root,
+            config=config,
+            profiles=profile,
+            scope=_scope(kinds, live),
+            items=items,
+            jobs=jobs,
+            unknown=unknown,
+            strict=strict,
+        )
+        _write(review, decision, destinations, show_all=show_all, verbose=verbose, color=color)
+    raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
+
+
+def _scope(kinds: list[Kind], live: bool) -> frozenset[Kind]:
+    from golive.runner import DEFAULT_SCOPE
+
+    chosen = set(kinds) or set(DEFAULT_SCOPE)
+    if live:
+        chosen.add(Kind.LIVE)
+    if Kind.ATTEST in kinds:
+        fail("--kind attest is not a check kind; sign-offs are always read")
+    return frozenset(chosen)
+
+
+def _destinations(formats: list[str], outputs: list[Path]) -> list[_Destination]:
+    from golive.report import Format
+
+    known = [f.value for f in Format]
+    spare = list(outputs)
+    chosen: list[_Destination] = []
+    for text in formats or ["terminal"]:
+        name, eq, target = text.partition("=")
+        if name not in known:
+            fail(f'unknown format "{name}"; expected one of {", ".join(known)}')
+        if eq and not target:
+            fail(f'--format {text}: the file after "=" is missing')
+        path: Path | None = Path(target) if eq else (spare.pop(0) if spare else None)
+        chosen.append(_Destination(format=name, path=None if path == Path("-") else path))
+    if spare:
+        fail(f"--output {spare[0]} has no --format to go with it")
+    to_stdout = [d.format for d in chosen if d.path is None]
+    if not to_stdout:  # every report goes to a file: people still read the terminal one
+        chosen.append(_Destination(format="terminal", path=None))
+    if len(to_stdout) > 1 and set(to_stdout) != {"terminal"}:
+        asked = ", ".join(to_stdout)
+        fail(f"only one format can go to standard output (asked: {asked}); give the others a file")
+    return chosen
+
+
+def _review(
+    root: Path,
+    *,
+    config: Path | None,
+    profiles: list[str],
+    scope: frozenset[Kind],
+    items: list[str],
+    jobs: int | None,
+    unknown: UnknownPolicy | None,
+    strict: bool | None,
+) -> tuple[Review, Decision]:
+    from golive.checklist import load_checklist
+    from golive.checks.registry import Registry
+    from golive.gate import decide
+    from golive.runner import run_review
+
+    registry = Registry.discover()
+    checklist = load_checklist(root, registry, config=config, profiles=profiles or None)
+    for note in checklist.notes:
+        stderr.print(f"golive: note: {note}", markup=False)
+    policy = checklist.policy
+    if unknown is not None:
+        policy = replace(policy, unknown=unknown)
+    if strict is not None:
+        policy = replace(policy, strict=strict)
+    checklist = replace(checklist, policy=policy)
+    select = _selector(items, checklist.items) if items else None
+    with _Progress() as progress:
+        review = run_review(
+            checklist,
+            root=root,
+            registry=registry,
+            scope=scope,
+            select=select,
+            jobs=jobs,
+            on_event=progress.update,
+        )
+    return review, decide(review)
+
+
+def _selector(wanted: list[str], items: tuple[Item, ...]):  # type: ignore[no-untyped-def]
+    known = {item.id for item in items} | {item.section for item in items}
+    known |= {s.rpartition(".")[0] for s in known if "." in s}
+    for name in wanted:
+        if name not in known:
+            from golive.checklist._errors import did_you_mean
+
+            hint = did_you_mean(name, known)
+            fail(f"--item {name}: no such item or section in the checklist{hint}")
+
+    def select(item: Item) -> bool:
+        return any(
+            name in {item.id, item.section} or item.section.startswith(name + ".")
+            for name in wanted
+        )
+
+    return select
+
+
+class _Progress:
+    """A spinner on standard error naming the checks still running (terminals only)."""
+
+    def __init__(self) -> None:
+        self._status = stderr.status("starting", spinner="dots") if stderr.is_terminal else None
+        self._running: dict[str, None] = {}
+
+    def __enter__(self) -> _Progress:
+        if self._status is not None:
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def update(self, event: object) -> None:
+        from golive.runner import CheckFinished, CheckStarted
+
+        if self._status is None:
+            return
+        if isinstance(event, CheckStarted):
+            self._running[event.check] = None
+        elif isinstance(event, CheckFinished):
+            self._running.pop(event.check, None)
+            names = ", ".join(list(self._running)[:3]) + (" …" if len(self._running) > 3 else "")
+            self._status.update(f"{event.done}/{event.total} checks done · running {names}")
+
+
+def _write(
+    review: Review,
+    decision: Decision,
+    destinations: list[_Destination],
+    *,
+    show_all: bool,
+    verbose: bool,
+    color: bool | None,
+) -> None:
+    from golive.report import Format, RenderOptions, render
+
+    for destination in destinations:
+        to_terminal = destination.path is None and destination.format == "terminal"
+        console = Console()
+        options = RenderOptions(
+            color=(color if color is not None else console.is_terminal and not console.no_color)
+            if to_terminal
+            else False,
+            # Piped output (CI logs) is read by people too, but nothing there wraps it for us.
+            width=console.width if to_terminal and console.is_terminal else 120,
+            verbose=verbose,
+            show_all=show_all,
+        )
+        text = render(Format(destination.format), review, decision, options)
+        if destination.path is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            continue
+        try:
+            destination.path.parent.mkdir(parents=True, exist_ok=True)
+            destination.path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {destination.path}: {error.strerror or error}")

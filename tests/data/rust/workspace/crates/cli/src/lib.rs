@@ -1,0 +1,4 @@
+pub fn name() -> &'static str {
+    let unused = 1;
+    "cli"
+}

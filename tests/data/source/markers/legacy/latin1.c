@@ -1,0 +1,2 @@
+/* TODO: café au lait */
+int legacy(void) { return 0; }
