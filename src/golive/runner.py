@@ -8,7 +8,6 @@ review goes on. Identical (check, parameters) pairs shared by several items run 
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
 import queue
@@ -248,6 +247,8 @@ def _execute(check: type[Check], params: CheckParams, fixtures: _Fixtures) -> Ou
         kwargs = {name: fixtures.get(name) for name in check.fixture_names()}
         outcome: Any = check().run(params, **kwargs)
         if inspect.isawaitable(outcome):
+            import asyncio  # only live checks are async; static reviews skip its import
+
             outcome = asyncio.run(_awaited(outcome))
     except Skip as skip:
         return Outcome(status=skip.status, summary=skip.reason)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from golive.cli._app import existing_dir, fail, guard, stdout
 from golive.model import Kind
@@ -66,6 +65,8 @@ def checks(
             return
         if fmt != "terminal":
             fail(f'unknown format "{fmt}"; expected terminal, markdown or json')
+        from rich.table import Table
+
         table = Table(title=f"{len(registry)} checks, {len(planned)} planned", title_justify="left")
         table.add_column("check", style="cyan", no_wrap=True)
         table.add_column("kind")
@@ -190,6 +191,8 @@ def coverage(
             return
         if fmt != "terminal":
             fail(f'unknown format "{fmt}"; expected terminal or json')
+        from rich.table import Table
+
         total = sum(row.items for row in rows)
         table = Table(
             title=f"{', '.join(checklist.profiles)}: {total} items in {len(rows)} sections",

@@ -36,7 +36,7 @@ LOOK: dict[Status, tuple[str, str]] = {
     Status.WARN: ("!", "yellow"),
     Status.ERROR: ("✖", "bold magenta"),
     Status.UNKNOWN: ("?", "yellow"),
-    Status.NOT_APPLICABLE: ("-", "dim"),
+    Status.NOT_APPLICABLE: ("∅", "dim"),
     Status.WAIVED: ("~", "cyan"),
     Status.PENDING: ("…", "blue"),
     Status.EXPIRED: ("⊘", "red"),
