@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pathspec
 
+from golive.model import Location
+
 __all__ = ["MAX_TEXT_BYTES", "Repository"]
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -60,6 +62,15 @@ class Repository:
     def is_tracked(self, path: str) -> bool | None:
         """Whether git tracks `path`; None outside a git work tree."""
         return None if self._tracked is None else path in self._tracked
+
+    def ignore_rule(self, path: str) -> Location | None:
+        """The `.gitignore` line that ignores `path` (None when nothing does, or no git)."""
+        listed = _git(["check-ignore", "-v", "--no-index", path], self.root)
+        if listed is None or listed.returncode != 0:
+            return None
+        source, _, rest = listed.stdout.decode("utf-8", "replace").partition(":")
+        line, _, _ = rest.partition(":")
+        return Location(path=source, line=int(line)) if line.isdigit() else None
 
     def exists(self, path: str) -> bool:
         return path in self._present
@@ -107,22 +118,21 @@ class Repository:
             return None
 
 
-def _git_listing(root: Path) -> tuple[list[str], frozenset[str]] | None:
+def _git(args: list[str], root: Path) -> subprocess.CompletedProcess[bytes] | None:
+    """Run git in `root`; None when git is missing or does not answer."""
     git = shutil.which("git")
     if git is None:
         return None
     try:
-        listing = subprocess.run(
-            [git, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
-            cwd=root,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        return subprocess.run([git, *args], cwd=root, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    if listing.returncode != 0:
-        return None  # not a work tree
+
+
+def _git_listing(root: Path) -> tuple[list[str], frozenset[str]] | None:
+    listing = _git(["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], root)
+    if listing is None or listing.returncode != 0:
+        return None  # no git, or not a work tree
     files: list[str] = []
     tracked: set[str] = set()
     for entry in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):

@@ -3,7 +3,6 @@ lockfile and declared minimum Rust version."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 
 from pydantic import Field
@@ -298,7 +297,7 @@ class LockfileCommitted(Check):
             )
         if tracked:
             return passed("Cargo.lock is committed")
-        ignored_by = _ignore_rule(repo, "Cargo.lock")
+        ignored_by = repo.ignore_rule("Cargo.lock")
         return failed(
             "Cargo.lock exists but is not committed"
             + (" (it is ignored by .gitignore)" if ignored_by else ""),
@@ -307,26 +306,6 @@ class LockfileCommitted(Check):
             else [],
             remediation=self.fix,
         )
-
-
-def _ignore_rule(repo: Repository, path: str) -> Location | None:
-    """The .gitignore line that ignores `path`, from `git check-ignore -v`."""
-    try:
-        run = subprocess.run(
-            ["git", "check-ignore", "-v", "--no-index", path],
-            cwd=repo.root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    source, _, rest = run.stdout.partition(":")
-    line, _, _ = rest.partition(":")
-    if run.returncode != 0 or not line.isdigit():
-        return None
-    return Location(path=source, line=int(line))
 
 
 class RustVersionDeclared(Check):
