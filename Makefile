@@ -11,8 +11,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The example is built to fail review: the demo succeeds when golive says NO-GO (exit 1).
 demo: $(STAMP)
-	$(BIN)/golive check examples/service
+	@$(BIN)/golive check examples/service; status=$$?; \
+	echo; echo "golive exited with $$status (0 GO, 1 NO-GO, 2 usage or configuration error, 3 internal error)"; \
+	test $$status -eq 1
 
 test: lint typecheck pytest
 

@@ -251,7 +251,8 @@ class _Progress:
         elif isinstance(event, CheckFinished):
             self._running.pop(event.check, None)
             names = ", ".join(list(self._running)[:3]) + (" …" if len(self._running) > 3 else "")
-            self._status.update(f"{event.done}/{event.total} checks done · running {names}")
+            running = f" · running {names}" if names else ""
+            self._status.update(f"{event.done}/{event.total} checks done{running}")
 
 
 def _write(

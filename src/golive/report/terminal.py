@@ -225,9 +225,9 @@ def _totals(console: Console, review: Review) -> None:
 def _decision(console: Console, decision: Decision) -> None:
     console.print()
     go = decision.verdict is Verdict.GO
-    verdict = Text(
-        f" {decision.verdict.value} ", style="bold white on green" if go else "bold white on red"
-    )
+    verdict = Text()
+    badge = "bold white on green" if go else "bold white on red"
+    verdict.append(f" {decision.verdict.value} ", style=badge)
     verdict.append(f"  {decision.summary}")
     console.print(verdict, overflow="fold")
     named = [b for b in decision.blocking if b.status not in _COUNTED]
