@@ -287,3 +287,19 @@ def test_a_crash_in_golive_itself_exits_3_without_a_traceback(
     assert result.exit_code == 3
     assert "internal error: RuntimeError: a bug" in result.output
     assert "Traceback" not in result.output
+
+
+def test_import_turns_a_markdown_checklist_into_a_profile_that_loads(tmp_path: Path) -> None:
+    seed = ROOT / "tests" / "data" / "seeds" / "mocopr.md"
+    profile = tmp_path / "ours.toml"
+    run = golive("import", seed, "-o", profile)
+    assert run.returncode == 0, run.stderr
+    assert "170 items, all unverified until mapped" in run.stdout
+    coverage = golive("coverage", "--profile", profile, "--format", "json", cwd=tmp_path)
+    rows = json.loads(coverage.stdout)
+    assert sum(r["items"] for r in rows) == 170 and sum(r["unverified"] for r in rows) == 170
+    again = golive("import", seed, "-o", profile)
+    assert again.returncode == 2 and "exists" in again.stderr
+    empty = tmp_path / "empty.md"
+    empty.write_text("# Nothing to do\n")
+    assert golive("import", empty).returncode == 2

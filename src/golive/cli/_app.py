@@ -40,8 +40,14 @@ def _colour() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None  # None: rich decides (TTY or not)
 
 
-# Messages are never wrapped: a path or an id cut in two cannot be copied.
-stdout = Console(highlight=False, no_color=_colour() is False, soft_wrap=True)
+# Messages are never wrapped: a path or an id cut in two cannot be copied. Tables piped into
+# a log get 120 columns rather than rich's 80.
+stdout = Console(
+    highlight=False,
+    no_color=_colour() is False,
+    soft_wrap=True,
+    width=None if sys.stdout.isatty() else 120,
+)
 stderr = Console(stderr=True, highlight=False, no_color=_colour() is False, soft_wrap=True)
 
 

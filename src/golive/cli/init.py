@@ -1,4 +1,5 @@
-"""`golive init [PATH]`: detect the stack and write a commented golive.toml."""
+"""`golive init` writes a commented golive.toml; `golive import` turns a Markdown checklist
+into a profile."""
 
 from __future__ import annotations
 
@@ -28,6 +29,44 @@ class Stack:
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
+    app.command("import")(import_markdown)
+
+
+def import_markdown(
+    source: Annotated[
+        Path, typer.Argument(help="A Markdown checklist (- [ ] items under headings).")
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Profile name (default: the file's).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the profile here (default: print).")
+    ] = None,
+) -> None:
+    """Turn a Markdown checklist into a profile: sections from its headings, an item per task.
+
+    The items start unverified: map each to checks (`checks = [...]`) or a sign-off
+    (`attest = {...}`) to make it executable; `golive coverage --profile FILE` shows progress.
+    """
+    with guard():
+        from golive.checklist.markdown import parse_checklist, slugify, to_profile_toml
+
+        try:
+            text = source.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"{source}: cannot be read: {error}")
+        checklist = parse_checklist(text)
+        if not checklist.items:
+            fail(f"{source}: no task items (- [ ] ...) found; nothing to import")
+        profile = to_profile_toml(checklist, name=name or slugify(source.stem))
+        if output is None:
+            print(profile, end="")
+            return
+        if output.exists():
+            fail(f"{output} exists; choose another --output")
+        output.write_text(profile, encoding="utf-8")
+        count = len(checklist.items)
+        stdout.print(f"wrote {output}: {count} items, all unverified until mapped", markup=False)
 
 
 def init(
