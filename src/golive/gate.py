@@ -83,11 +83,16 @@ def _summary(
 ) -> str:
     musts = sum(r.item.level is Level.MUST for r in review.results)
     if verdict is Verdict.GO:
-        text = f"all {musts} must items pass, are waived or do not apply"
+        fine = musts - sum(c.level is Level.MUST for c in conditions)
+        text = f"no must item blocks ({fine} of {musts} pass, are waived or do not apply)"
     else:
         tally = Counter(b.status for b in blocking)
         parts = [f"{tally[s]} {_PHRASES[s]}" for s in _PHRASES if tally[s]]
         text = f"{len(blocking)} of {musts} must items block ({', '.join(parts)})"
     if conditions:
         text += f"; {len(conditions)} condition(s)"
+    count, kinds = review.left_out()
+    if count:
+        names = ", ".join(sorted(kind.value for kind in kinds))
+        text += f"; partial review: {count} item(s) have {names} checks this run left out"
     return text

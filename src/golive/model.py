@@ -274,6 +274,12 @@ class Review:
             tally[result.status] += 1
         return tally
 
+    def left_out(self) -> tuple[int, frozenset[Kind]]:
+        """How many items have checks this run did not include, and the kinds of those checks."""
+        items = [*self.not_evaluated, *(r.item for r in self.results if r.skipped)]
+        kinds = {ref.kind for item in items for ref in item.checks if ref.kind not in self.scope}
+        return len(items), frozenset(kinds)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Blocker:

@@ -166,11 +166,13 @@ class _Job:
     check: type[Check]
     params: CheckParams
     requires: list[_JobKey] = field(default_factory=list)
-    timeouts: list[float] = field(default_factory=list)  # overrides from the items using it
+    out_of_scope: list[str] = field(default_factory=list)  # prerequisites this run excludes
+    timeouts: list[float] = field(default_factory=list)  # what each item using it allows
 
     @property
     def timeout(self) -> float:
-        return max(self.timeouts) if self.timeouts else self.check.timeout
+        """The longest any item sharing this run allows (the check's own, unless overridden)."""
+        return max(self.timeouts, default=self.check.timeout)
 
 
 def _key(check_id: str, params: Any) -> _JobKey:
@@ -188,9 +190,11 @@ def _plan(items: Iterable[Item], registry: Registry, scope: frozenset[Kind]) -> 
             for required in sorted(check.requires):
                 prerequisite = registry.get(required)
                 assert prerequisite is not None  # the registry validated `requires`
-                job.requires.append(add(prerequisite, prerequisite.Params(), None))
-        if timeout is not None:
-            job.timeouts.append(timeout)
+                if prerequisite.kind in scope:
+                    job.requires.append(add(prerequisite, prerequisite.Params(), None))
+                else:
+                    job.out_of_scope.append(f"{required} ({prerequisite.kind} check)")
+        job.timeouts.append(check.timeout if timeout is None else timeout)
         return key
 
     for item in items:
@@ -334,6 +338,11 @@ class _Execution:
         return still
 
     def _blocked_by(self, job: _Job) -> Outcome | None:
+        if job.out_of_scope:
+            return Outcome(
+                status=Status.UNKNOWN,
+                summary=f"requires {', '.join(job.out_of_scope)}, which this run does not include",
+            )
         for key in job.requires:
             outcome = self._done[key].outcome
             if outcome.status in {Status.PASS, Status.WARN}:

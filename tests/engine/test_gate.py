@@ -96,4 +96,41 @@ def test_summary_counts_what_blocks() -> None:
 def test_an_empty_review_is_go_with_nothing_to_block() -> None:
     decision = decide(review())
     assert decision.verdict is Verdict.GO
-    assert decision.summary == "all 0 must items pass, are waived or do not apply"
+    assert decision.summary == "no must item blocks (0 of 0 pass, are waived or do not apply)"
+
+
+def test_a_go_under_the_warn_policy_does_not_claim_every_must_item_passed() -> None:
+    decision = decide(
+        review(
+            result(Status.PASS, item="a"),
+            result(Status.UNVERIFIED, item="b"),
+            policy=Policy(unknown=UnknownPolicy.WARN),
+        )
+    )
+    assert decision.verdict is Verdict.GO
+    assert (
+        decision.summary
+        == "no must item blocks (1 of 2 pass, are waived or do not apply); 1 condition(s)"
+    )
+
+
+def test_a_review_that_left_checks_out_says_so_in_its_decision() -> None:
+    from dataclasses import replace
+
+    from golive.model import CheckRef, Kind
+
+    live = Item(
+        id="perf.latency",
+        title="Latency",
+        section="s",
+        level=Level.MUST,
+        checks=(CheckRef(id="load.latency", kind=Kind.LIVE),),
+    )
+    partial = replace(
+        review(result(Status.PASS)), not_evaluated=(live,), scope=frozenset({Kind.STATIC})
+    )
+    decision = decide(partial)
+    assert decision.verdict is Verdict.GO
+    assert decision.summary.endswith(
+        "; partial review: 1 item(s) have live checks this run left out"
+    )

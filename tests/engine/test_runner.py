@@ -236,6 +236,8 @@ def test_an_overrunning_check_ends_unknown_and_the_review_goes_on() -> None:
 def test_an_item_timeout_overrides_the_check_default() -> None:
     result = review(item("slow", ref("test.sleeps"), timeout=0.1))
     assert "0.1 s timeout" in result.results[0].reason
+    longer = review(item("slow", ref("test.sleeps"), timeout=4.0))
+    assert longer.results[0].status is Status.PASS
 
 
 def test_a_fixture_is_built_once_and_shared_between_threads() -> None:
@@ -391,3 +393,70 @@ def test_events_report_start_and_finish_of_every_check() -> None:
 def test_combine(given: list[Status], all_of: Status, any_of: Status) -> None:
     assert combine(given, Match.ALL) is all_of
     assert combine(given, Match.ANY) is any_of
+
+
+def test_a_prerequisite_outside_the_scope_makes_the_dependent_unknown() -> None:
+    class NeedsLive(Check):
+        """Needs the live check first."""
+
+        id = "test.needs-live"
+        kind = Kind.STATIC
+        requires = frozenset({"test.live"})
+
+        def run(self, params: NoParams) -> Outcome:
+            return passed("never")
+
+    registry = Registry([*CHECKS, NeedsLive], fixtures=TEST_FIXTURES.keys())
+    checklist = Checklist(
+        service="svc",
+        profiles=("test",),
+        sections=(Section(id="s", title="S"),),
+        items=(item("a", CheckRef(id="test.needs-live", kind=Kind.STATIC, params=NoParams())),),
+    )
+    result = run_review(checklist, root=Path(), registry=registry, fixtures=TEST_FIXTURES)
+    assert result.results[0].status is Status.UNKNOWN
+    assert (
+        "requires test.live (live check), which this run does not include"
+        in result.results[0].reason
+    )
+
+
+def test_a_shared_run_gets_the_longest_time_any_of_its_items_allows() -> None:
+    found = statuses(
+        item("short", ref("test.sleeps"), timeout=0.1), item("default", ref("test.sleeps"))
+    )
+    assert found == {"short": Status.UNKNOWN, "default": Status.UNKNOWN}
+    result = review(
+        item("short", ref("test.sleeps"), timeout=0.1), item("default", ref("test.sleeps"))
+    )
+    assert "0.3 s timeout" in result.results[0].reason  # the check's default, the longer one
+
+
+def test_a_prerequisite_needing_parameters_is_refused_by_the_registry() -> None:
+    from golive.checks.registry import RegistryError
+
+    class NeedsParams(CheckParams):
+        limit: int
+
+    class Picky(Check):
+        """Has a required parameter."""
+
+        id = "test.picky"
+        kind = Kind.STATIC
+        Params = NeedsParams
+
+        def run(self, params: NeedsParams) -> Outcome:
+            return passed("ok")
+
+    class Dependent(Check):
+        """Requires the picky one."""
+
+        id = "test.dependent"
+        kind = Kind.STATIC
+        requires = frozenset({"test.picky"})
+
+        def run(self, params: NoParams) -> Outcome:
+            return passed("ok")
+
+    with pytest.raises(RegistryError, match="prerequisite must run without parameters"):
+        Registry([Picky, Dependent], fixtures=TEST_FIXTURES.keys())

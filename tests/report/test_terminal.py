@@ -84,16 +84,17 @@ def text(r: Review, **options: bool) -> str:
 
 
 def test_header_names_service_profile_and_what_was_not_run() -> None:
-    live = Item(id="perf.latency", title="Latency", section="ops", level=Level.MUST)
+    probe = (CheckRef(id="load.latency", kind=Kind.LIVE),)
+    live = Item(id="perf.latency", title="Latency", section="ops", level=Level.MUST, checks=probe)
     out = text(review(FAILING, not_evaluated=(live,)))
     first, second = out.splitlines()[:2]
     assert first == "golive 9.9 · greeter · profile production"
-    assert "1 items need live checks (not run; use --live)" in second
+    assert "1 items have live checks not run here; use --live" in second
 
 
 def test_a_failure_shows_its_evidence_location_and_fix() -> None:
     out = text(review(FAILING))
-    assert "✘ fail      quality.clippy  No warnings  [must]" in out
+    assert "✘ fail       quality.clippy  No warnings  [must]" in out
     assert "✘ rust.clippy: clippy reports 1 warning(s)" in out
     assert "observed 1 diagnostic(s) · required 0 warnings" in out
     assert "src/lib.rs:3:8  lint 3  clippy::len_zero" in out
@@ -118,7 +119,7 @@ def test_pending_and_unverified_items_are_counted_unless_all() -> None:
     assert "… 1 await sign-off · ○ 1 unverified  (--all lists them)" in out
     assert "a.pending" not in out.split("NO-GO")[0]
     listed = text(review(*results), show_all=True)
-    assert "… pending   a.pending" in listed
+    assert "… pending    a.pending" in listed
     assert "awaiting sign-off by security, valid 90d" in listed
     assert "planned: load.latency (not built yet)" in listed
 
@@ -149,7 +150,7 @@ def test_the_decision_comes_last_and_names_the_blockers() -> None:
 
 def test_go_reads_go() -> None:
     out = text(review(result("quality.fmt", Status.PASS)))
-    assert " GO   all 1 must items pass, are waived or do not apply" in out
+    assert " GO   no must item blocks (1 of 1 pass, are waived or do not apply)" in out
 
 
 def test_no_colour_means_no_escape_codes_and_colour_means_some() -> None:
@@ -180,4 +181,31 @@ def test_a_crashed_check_shows_its_trace_only_when_verbose() -> None:
     )
     assert "Traceback" not in text(review(crashed))
     assert "Traceback (most recent call last):" in text(review(crashed), verbose=True)
-    assert "✖ error     x.crash" in text(review(crashed))
+    assert "✖ error      x.crash" in text(review(crashed))
+
+
+def test_three_level_sections_stay_under_their_top_section() -> None:
+    deep = (
+        Section(id="ops", title="Operations"),
+        Section(id="ops.db", title="Database"),
+        Section(id="ops.db.backup", title="Backups"),
+    )
+    r = Review(
+        service="s", profiles=("p",), root=".", sections=deep,
+        results=(result("ops.restore", Status.FAIL, section="ops.db.backup"),),
+        scope=frozenset({Kind.STATIC}), policy=Policy(),
+    )  # fmt: skip
+    out = text(r)
+    assert "Operations  ✘1" in out and "  Backups" in out
+
+
+def test_must_items_that_are_only_conditions_are_named() -> None:
+    from golive.model import UnknownPolicy
+
+    r = Review(
+        service="s", profiles=("p",), root=".", sections=SECTIONS,
+        results=(result("quality.undecided", Status.UNKNOWN), result("quality.pending", Status.PENDING, attest=AttestRequirement(role="qa", expires="30d"))),
+        scope=frozenset({Kind.STATIC}), policy=Policy(unknown=UnknownPolicy.WARN),
+    )  # fmt: skip
+    tail = text(r).split(" NO-GO ")[1]
+    assert "conditions:" in tail and "? quality.undecided" in tail

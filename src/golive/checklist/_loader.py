@@ -336,12 +336,20 @@ class _Builder:
                 self._sections[parent] = Section(id=parent, title=parent)  # implied heading
         items = [item for draft in self._drafts.values() if (item := self._item(draft, problems))]
         if problems:
-            raise ConfigError(problems)
+            # One problem per place and message (a parameter two checks share is reported
+            # once), in file order.
+            unique = {str(problem): problem for problem in problems}
+            raise ConfigError(
+                sorted(unique.values(), key=lambda p: (p.file or "", p.line or 0, p.column or 0))
+            )
         sections = _tree_order(self._sections)
         order = {section.id: index for index, section in enumerate(sections)}
         items.sort(key=lambda item: order.get(item.section, len(order)))  # stable within a section
-        used = {item.section for item in items}
-        used |= {s.parent for s in sections if s.id in used and s.parent}
+        used = {
+            ".".join(item.section.split(".")[:depth])
+            for item in items
+            for depth in range(1, item.section.count(".") + 2)
+        }  # every section holding an item, and all its ancestors
         return Checklist(
             service=service,
             profiles=tuple(profiles),
@@ -408,7 +416,16 @@ class _Builder:
             param: [entry for entry in found if _accepts(entry[2], param)] for param in draft.params
         }
         for param, accepting in owners.items():
-            if not accepting and found:
+            if not draft.values.get("checks"):
+                problems.append(
+                    _at(
+                        draft.where[f"with.{param}"],
+                        f'parameter "{param}" given, but the item has no checks to take it',
+                        item=draft.id,
+                        key=True,
+                    )
+                )
+            elif not accepting and found:
                 accepted = sorted({name for entry in found for name in _param_names(entry[2])})
                 listing = (
                     f"; its checks accept: {', '.join(accepted)}"

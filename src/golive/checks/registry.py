@@ -18,7 +18,7 @@ from importlib import resources
 from types import ModuleType
 from typing import Any
 
-from pydantic import create_model
+from pydantic import ValidationError, create_model
 
 from golive.checks.base import Check, CheckParams
 from golive.checks.fixtures import FIXTURES, SEEDS
@@ -81,6 +81,14 @@ class Registry:
             missing = sorted(check.requires - self._checks.keys())
             if missing:
                 raise RegistryError(f'check "{check.id}" requires unknown check(s): {missing}')
+            for required in check.requires:
+                try:  # a prerequisite runs with its default parameters
+                    self._checks[required].Params()
+                except ValidationError:
+                    raise RegistryError(
+                        f'check "{check.id}" requires "{required}", whose parameters have no '
+                        "defaults; a prerequisite must run without parameters"
+                    ) from None
         # A planned id that a plugin (or a newer golive) now implements is simply superseded.
         self._planned = {p.id: p for p in planned if p.id not in self._checks}
 

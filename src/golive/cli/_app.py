@@ -122,8 +122,5 @@ def run() -> None:
     check.register(app)
     catalog.register(app)
     init.register(app)
-    try:
-        app(prog_name="golive")
-    except KeyboardInterrupt:
-        stderr.print("golive: interrupted", markup=False)
-        sys.exit(130)
+    # Ctrl-C ends with exit 130 (typer's own handling); the runner has stopped its tools by then.
+    app(prog_name="golive")

@@ -218,10 +218,14 @@ def _selector(wanted: list[str], items: tuple[Item, ...]):  # type: ignore[no-un
 
     def select(item: Item) -> bool:
         return any(
-            name in {item.id, item.section} or item.section.startswith(name + ".")
+            name in {item.id, item.section}
+            or item.id.startswith(name + ".")
+            or item.section.startswith(name + ".")
             for name in wanted
         )
 
+    if not any(select(item) for item in items):
+        fail(f"--item {', '.join(wanted)} selects no item of the checklist")
     return select
 
 

@@ -37,9 +37,12 @@ def _type_name(info: FieldInfo) -> str:
 
 
 def _default(info: FieldInfo) -> str:
-    if info.default is PydanticUndefined:
+    if info.default_factory is not None:
+        value = info.default_factory()  # type: ignore[call-arg]  # factories here take no data
+    elif info.default is PydanticUndefined:
         return "required"
-    value = info.default
+    else:
+        value = info.default
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -20,6 +20,7 @@ from golive.model import (
     Decision,
     ItemResult,
     Kind,
+    Level,
     Review,
     Section,
     Status,
@@ -75,18 +76,22 @@ def render(review: Review, decision: Decision, options: RenderOptions) -> str:
 
 
 def _tree(sections: Sequence[Section]) -> list[tuple[Section, list[Section]]]:
-    tops: list[tuple[Section, list[Section]]] = []
+    """Top-level sections, each with every section nested under it (at any depth), in order."""
+    tops: dict[str, tuple[Section, list[Section]]] = {}
     for section in sections:
-        if section.parent is None or not tops:
-            tops.append((section, []))
+        top = section.id.partition(".")[0]
+        if section.id == top:
+            tops[top] = (section, [])
+        elif top in tops:
+            tops[top][1].append(section)
         else:
-            tops[-1][1].append(section)
-    return tops
+            tops[section.id] = (section, [])  # a subsection whose top is not in the checklist
+    return list(tops.values())
 
 
 def _symbol(status: Status) -> Text:
     symbol, style = LOOK[status]
-    return Text(f"{symbol} {status.value:<10}", style=style)
+    return Text(f"{symbol} {status.value:<10} ", style=style)
 
 
 def _header(console: Console, review: Review) -> None:
@@ -96,8 +101,11 @@ def _header(console: Console, review: Review) -> None:
     console.print(title)
     kinds = [kind.value for kind in Kind if kind in review.scope and kind is not Kind.ATTEST]
     scope = f"scope: {', '.join(kinds)} checks and sign-offs"
-    if review.not_evaluated:
-        scope += f" · {len(review.not_evaluated)} items need live checks (not run; use --live)"
+    count, left_out = review.left_out()
+    if count:
+        names = ", ".join(sorted(kind.value for kind in left_out))
+        hint = "; use --live" if left_out == {Kind.LIVE} else ""
+        scope += f" · {count} items have {names} checks not run here{hint}"
     console.print(Text(f"{scope} · {review.seconds:.1f} s", style="dim"))
 
 
@@ -218,7 +226,7 @@ def _totals(console: Console, review: Review) -> None:
         if counts[status]:
             line.append(f"{symbol} {counts[status]} {status.value}  ", style=style)
     if review.not_evaluated:
-        line.append(f"· {len(review.not_evaluated)} not evaluated (live)", style="dim")
+        line.append(f"· {len(review.not_evaluated)} not evaluated in this scope", style="dim")
     console.print(line)
 
 
@@ -243,11 +251,20 @@ def _decision(console: Console, decision: Decision) -> None:
             console.print(
                 Text(f"  {symbol} {len(grouped)} must items {phrase}: {ids}", style=style)
             )
-    failing = [c for c in decision.conditions if c.status in {Status.FAIL, Status.ERROR}]
-    if failing:
-        console.print(Text("  conditions (should items that fail):", style="dim"))
-        for condition in failing[:_BLOCKERS_NAMED]:
+    # Must items that are only conditions (warnings, or undecided under `unknown = "warn"`)
+    # and should items that fail are named; the rest of the conditions are counted.
+    named = [
+        c
+        for c in decision.conditions
+        if c.level is Level.MUST or c.status in {Status.FAIL, Status.ERROR}
+    ]
+    if named:
+        console.print(Text("  conditions:", style="dim"))
+        for condition in named[:_BLOCKERS_NAMED]:
             _blocker(console, condition)
+    rest = len(decision.conditions) - min(len(named), _BLOCKERS_NAMED)
+    if rest:
+        console.print(Text(f"  … {rest} more conditions (--all shows every item)", style="dim"))
 
 
 def _blocker(console: Console, blocker: Blocker) -> None:
