@@ -362,3 +362,16 @@ def test_an_unknown_key_anywhere_in_an_item_is_reported_at_that_key(
     text = "\n" * blank + f"[items.{json.dumps(item_id)}]\n{key} = 1\n"
     found = problems(repo, text)
     assert found[0].startswith(f'golive.toml:{blank + 2}:1: item "{item_id}": unknown key "{key}"')
+
+
+def test_a_broken_service_table_does_not_hide_problems_in_the_items(repo: Path) -> None:
+    found = problems(
+        repo,
+        """[policy]
+unknown = "sometimes"
+
+[items."k8s.pdb"]
+levle = "may"
+""",
+    )
+    assert [line.split(": ")[0] for line in found] == ["golive.toml:2:11", "golive.toml:5:1"]

@@ -76,13 +76,9 @@ def load_checklist(
 ) -> Checklist:
     """The checklist of the service at `root`: its golive.toml (or [tool.golive]) resolved."""
     source = _find_config(root, config)
-    spec = ServiceFile()
-    if source is not None:
-        try:
-            spec = ServiceFile.model_validate(source.data)
-        except ValidationError as exc:
-            raise ConfigError(problems_from(exc, source, ServiceFile)) from None
+    spec, early = _service_spec(source)
     builder = _Builder(registry)
+    builder.report(early)
     names = tuple(profiles) if profiles else tuple(spec.service.profiles)
     base = Path(source.display).parent if source else root
     for index, name in enumerate(names):
@@ -110,6 +106,23 @@ def load_checklist(
         source=source.display if source else None,
         notes=checklist.notes,
     )
+
+
+def _service_spec(source: SourceFile | None) -> tuple[ServiceFile, list[Problem]]:
+    """The service file's own tables; a broken table is reported and replaced by its default,
+    so the items are still checked and every problem is reported in one run."""
+    if source is None:
+        return ServiceFile(), []
+    try:
+        return ServiceFile.model_validate(source.data), []
+    except ValidationError as exc:
+        problems = problems_from(exc, source, ServiceFile)
+        broken = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+    usable = {key: value for key, value in source.data.items() if key not in broken}
+    try:
+        return ServiceFile.model_validate(usable), problems
+    except ValidationError:  # the defaults of the rest cannot stand in: report what we have
+        raise ConfigError(problems) from None
 
 
 def _find_config(root: Path, config: Path | None) -> SourceFile | None:
@@ -188,6 +201,10 @@ class _Builder:
         self._notes: list[str] = []
         self._merged: dict[str, str] = {}  # folded item -> the item it lives on in
         self._problems: list[Problem] = []  # collected, so all are reported at once
+
+    def report(self, problems: list[Problem]) -> None:
+        """Problems found before the builder ran; raised with the rest by `build`."""
+        self._problems += problems
 
     def add_profile(self, ref: str, *, base: Path, referrer: _Where | None) -> None:
         source, key = self._open_profile(ref, base, referrer)
