@@ -433,30 +433,21 @@ class _Builder:
             param: [entry for entry in found if _accepts(entry[2], param)] for param in draft.params
         }
         for param, accepting in owners.items():
+            if accepting:
+                continue
             if not draft.values.get("checks"):
-                problems.append(
-                    _at(
-                        draft.where[f"with.{param}"],
-                        f'parameter "{param}" given, but the item has no checks to take it',
-                        item=draft.id,
-                        key=True,
-                    )
-                )
-            elif not accepting and found:
+                message = f'parameter "{param}" given, but the item has no checks to take it'
+            elif found:
                 accepted = sorted({name for entry in found for name in _param_names(entry[2])})
-                listing = (
-                    f"; its checks accept: {', '.join(accepted)}"
-                    if accepted
-                    else "; its checks take none"
+                listing = f"; its checks accept: {', '.join(accepted)}" if accepted else ""
+                message = (
+                    f'unknown parameter "{param}"{did_you_mean(param, accepted)}'
+                    f"{listing or '; its checks take none'}"
                 )
-                problems.append(
-                    _at(
-                        draft.where[f"with.{param}"],
-                        f'unknown parameter "{param}"{did_you_mean(param, accepted)}{listing}',
-                        item=draft.id,
-                        key=True,
-                    )
-                )
+            else:
+                continue  # its checks are all unknown, and reported as such
+            where = draft.where[f"with.{param}"]
+            problems.append(_at(where, message, item=draft.id, key=True))
         refs = []
         for check_id, kind, model, is_planned in found:
             given = {p: v for p, v in draft.params.items() if _accepts(model, p)}
