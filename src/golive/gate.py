@@ -46,11 +46,28 @@ def decide(review: Review) -> Decision:
     verdict = Verdict.NO_GO if blocking else Verdict.GO
     return Decision(
         verdict=verdict,
-        blocking=tuple(blocking),
-        conditions=tuple(conditions),
+        blocking=_most_serious_first(blocking),
+        conditions=_most_serious_first(conditions),
         policy=policy,
         summary=_summary(review, verdict, blocking, conditions),
     )
+
+
+# What a reader should look at first: what is broken, then what is undecided, then what waits.
+_SERIOUSNESS = (
+    Status.ERROR,
+    Status.FAIL,
+    Status.EXPIRED,
+    Status.WAIVED,
+    Status.UNKNOWN,
+    Status.WARN,
+    Status.PENDING,
+    Status.UNVERIFIED,
+)
+
+
+def _most_serious_first(entries: list[Blocker]) -> tuple[Blocker, ...]:
+    return tuple(sorted(entries, key=lambda b: _SERIOUSNESS.index(b.status)))  # stable
 
 
 def _blocker(result: ItemResult, *, strict: bool) -> Blocker:

@@ -134,3 +134,16 @@ def test_a_review_that_left_checks_out_says_so_in_its_decision() -> None:
     assert decision.summary.endswith(
         "; partial review: 1 item(s) have live checks this run left out"
     )
+
+
+def test_blockers_come_most_serious_first_in_checklist_order() -> None:
+    decision = decide(
+        review(
+            result(Status.UNVERIFIED, item="a"),
+            result(Status.PENDING, item="b"),
+            result(Status.FAIL, item="c"),
+            result(Status.ERROR, item="d"),
+            result(Status.FAIL, item="e"),
+        )
+    )
+    assert [b.item for b in decision.blocking] == ["d", "c", "e", "b", "a"]

@@ -221,9 +221,11 @@ def test_counts_name_every_status_including_zeros() -> None:
 
 def test_decision_lists_blockers_and_conditions() -> None:
     decision = data(every_status())["decision"]
-    assert decision["verdict"] == "NO-GO" and decision["blocking"][0] == {
+    blocking = {b["item"]: b for b in decision["blocking"]}
+    assert decision["verdict"] == "NO-GO" and blocking["ops.fail"] == {
         "item": "ops.fail", "title": "Fail", "level": "must", "status": "fail", "reason": "fail!"
     }  # fmt: skip
+    assert decision["blocking"][0]["status"] == "error"  # the most serious first
     assert [c["item"] for c in decision["conditions"]] == ["ops.warn"]
 
 
