@@ -24,7 +24,7 @@ from golive import __version__
 from golive.checklist import Checklist
 from golive.checks import _process
 from golive.checks.base import Check, CheckParams, Skip
-from golive.checks.fixtures import FIXTURES
+from golive.checks.fixtures import RunOptions
 from golive.checks.registry import Registry
 from golive.model import (
     CheckResult,
@@ -113,12 +113,13 @@ def run_review(
     select: Callable[[Item], bool] | None = None,
     jobs: int | None = None,
     on_event: Callable[[Event], None] | None = None,
-    fixtures: Mapping[str, Callable[..., Any]] = FIXTURES,
+    fixtures: Mapping[str, Callable[..., Any]] | None = None,
+    options: RunOptions | None = None,
 ) -> Review:
     """Evaluate the checklist's items against the repository at `root`.
 
-    `fixtures` is the set of fixture providers (tests replace it); `jobs` bounds how many
-    checks run at once.
+    `fixtures` replaces the registry's fixture providers (tests use it); `jobs` bounds how
+    many checks run at once.
     """
     started_at = datetime.now(UTC)
     clock = time.monotonic()
@@ -126,7 +127,8 @@ def run_review(
     items = [item for item in checklist.items if select is None or select(item)]
     evaluated = [item for item in items if _in_scope(item, scope)]
     plan = _plan(evaluated, registry, scope)
-    shared = _Fixtures(fixtures, {"root": root.resolve()})
+    seeds = {"root": root.resolve(), "options": options or RunOptions()}
+    shared = _Fixtures(registry.fixtures if fixtures is None else fixtures, seeds)
     outcomes = _Execution(plan, shared, jobs or _default_jobs(), on_event).run()
     results = tuple(_item_result(item, scope, outcomes, registry) for item in evaluated)
     return Review(
@@ -282,9 +284,11 @@ def execute_check(
     *,
     root: Path,
     fixtures: Mapping[str, Callable[..., Any]],
+    options: RunOptions | None = None,
 ) -> Outcome:
     """Run one check on its own, with fresh fixtures (for tests and `golive.testing`)."""
-    return _execute(check, params, _Fixtures(fixtures, {"root": root.resolve()}))
+    seeds = {"root": root.resolve(), "options": options or RunOptions()}
+    return _execute(check, params, _Fixtures(fixtures, seeds))
 
 
 # --- execution: a bounded number of worker threads, each job with a deadline ------------------

@@ -6,18 +6,29 @@ assert run_check(ReleaseProfile, "tests/data/rust/tuned").status is Status.PASS
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from golive.checks.base import Check
-from golive.checks.fixtures import FIXTURES
+from golive.checks.fixtures import RunOptions
+from golive.checks.registry import Registry
 from golive.model import Outcome
 from golive.runner import execute_check
 
 __all__ = ["run_check"]
 
 
-def run_check(check: type[Check], root: Path | str, **params: Any) -> Outcome:
-    """Run `check` against the repository at `root` with `params`, as a review would."""
+@cache
+def _installed() -> Registry:
+    return Registry.discover()
+
+
+def run_check(
+    check: type[Check], root: Path | str, *, options: RunOptions | None = None, **params: Any
+) -> Outcome:
+    """Run `check` against the repository at `root` with `params`, as a review would (with
+    the fixtures of every installed check family, and `options` as `golive check` sets them)."""
     model = check.Params.model_validate(params)
-    return execute_check(check, model, root=Path(root), fixtures=FIXTURES)
+    fixtures = _installed().fixtures
+    return execute_check(check, model, root=Path(root), fixtures=fixtures, options=options)

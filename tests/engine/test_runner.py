@@ -186,7 +186,7 @@ CHECKS = [
     Live, AfterFailure, Parameterised, Async,
 ]  # fmt: skip
 PLANNED = PlannedCheck(id="test.planned", kind=Kind.STATIC, title="Not built yet", params={})
-REGISTRY = Registry(CHECKS, [PLANNED], fixtures=TEST_FIXTURES.keys())
+REGISTRY = Registry(CHECKS, [PLANNED], fixtures=TEST_FIXTURES)
 
 
 def ref(check_id: str, **params: Any) -> CheckRef:
@@ -406,7 +406,7 @@ def test_a_prerequisite_outside_the_scope_makes_the_dependent_unknown() -> None:
         def run(self, params: NoParams) -> Outcome:
             return passed("never")
 
-    registry = Registry([*CHECKS, NeedsLive], fixtures=TEST_FIXTURES.keys())
+    registry = Registry([*CHECKS, NeedsLive], fixtures=TEST_FIXTURES)
     checklist = Checklist(
         service="svc",
         profiles=("test",),
@@ -459,4 +459,4 @@ def test_a_prerequisite_needing_parameters_is_refused_by_the_registry() -> None:
             return passed("ok")
 
     with pytest.raises(RegistryError, match="prerequisite must run without parameters"):
-        Registry([Picky, Dependent], fixtures=TEST_FIXTURES.keys())
+        Registry([Picky, Dependent], fixtures=TEST_FIXTURES)

@@ -1,22 +1,32 @@
 """Fixtures: the shared inputs checks ask for by parameter name, computed once per run.
 
-A fixture is a function whose parameters name other fixtures (or the seeds the runner
-provides: `root`, the repository's directory). It may raise `NotApplicable` or `Unknown`;
-every check that asked for it then ends with that status and reason.
+A fixture is a function whose parameters name other fixtures, or the seeds the runner
+provides: `root` (the repository's directory) and `options` (`RunOptions`). It may raise
+`NotApplicable` or `Unknown`; every check that asked for it then ends with that status and
+reason. A check family may add fixtures of its own through a module-level `FIXTURES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from golive.checks import _cargo
 from golive.checks.repository import Repository
 
-__all__ = ["FIXTURES", "SEEDS"]
+__all__ = ["FIXTURES", "SEEDS", "RunOptions"]
 
-SEEDS = frozenset({"root"})
+SEEDS = frozenset({"root", "options"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What the person running golive asked for, beyond the checklist (a seed fixture)."""
+
+    history: bool = False  # `--history`: also scan the git history, not only the work tree
+
 
 _CARGO_TIMEOUT = 900.0  # seconds; a cold workspace build with clippy can be slow
 

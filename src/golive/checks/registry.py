@@ -12,7 +12,7 @@ import importlib.metadata
 import inspect
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import ModuleType
@@ -66,12 +66,13 @@ class Registry:
         checks: Iterable[type[Check]],
         planned: Iterable[PlannedCheck] = (),
         *,
-        fixtures: Collection[str] = FIXTURES.keys(),
+        fixtures: Mapping[str, Callable[..., Any]] = FIXTURES,
     ) -> None:
         self._checks: dict[str, type[Check]] = {}
         self._aliases: dict[str, str] = {}
+        self.fixtures: Mapping[str, Callable[..., Any]] = fixtures
         for check in checks:
-            _validate(check, fixtures)
+            _validate(check, fixtures.keys())
             for name in (check.id, *check.aliases):
                 if name in self._checks or name in self._aliases:
                     raise RegistryError(f'check id "{name}" is defined twice')
@@ -96,6 +97,7 @@ class Registry:
     def discover(cls) -> Registry:
         """Load the checks of every installed `golive.checks` entry point."""
         found: list[type[Check]] = []
+        fixtures: dict[str, Callable[..., Any]] = dict(FIXTURES)
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             try:
                 loaded = entry.load()
@@ -105,7 +107,13 @@ class Registry:
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
             found.extend(_checks_in(loaded, entry.name))
-        return cls(found, planned_checks())
+            for name, provider in _fixtures_in(loaded).items():
+                if name in fixtures or name in SEEDS:
+                    raise RegistryError(
+                        f'the check plugin "{entry.name}" defines fixture "{name}" a second time'
+                    )
+                fixtures[name] = provider
+        return cls(found, planned_checks(), fixtures=fixtures)
 
     def get(self, check_id: str) -> type[Check] | None:
         return self._checks.get(self._aliases.get(check_id, check_id))
@@ -150,6 +158,16 @@ def _checks_in(loaded: Any, source: str) -> list[type[Check]]:
     raise RegistryError(
         f'the check plugin "{source}" must name a module or a sequence of Check classes'
     )
+
+
+def _fixtures_in(loaded: Any) -> Mapping[str, Callable[..., Any]]:
+    """A family module may share fixtures of its own through a module-level `FIXTURES`."""
+    provided = getattr(loaded, "FIXTURES", None) if isinstance(loaded, ModuleType) else None
+    if provided is None or provided is FIXTURES:
+        return {}
+    if not isinstance(provided, Mapping) or not all(callable(f) for f in provided.values()):
+        raise RegistryError(f"{loaded.__name__}.FIXTURES must map names to functions")
+    return provided
 
 
 def _validate(check: type[Check], fixtures: Collection[str]) -> None:

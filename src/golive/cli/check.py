@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from golive.checks.fixtures import RunOptions
 from golive.cli._app import ExitCode, existing_dir, fail, guard, stderr
 from golive.model import Decision, Item, Kind, Review, UnknownPolicy, Verdict
 
@@ -68,6 +69,9 @@ _Items = Annotated[
     list[str],
     typer.Option("--item", "-i", help="Only review this item, or this section's (repeatable)."),
 ]
+_History = Annotated[
+    bool, typer.Option("--history", help="Also scan the git history (secrets), not only the files.")
+]
 _Unknown = Annotated[
     UnknownPolicy | None,
     typer.Option(
@@ -105,6 +109,7 @@ def check(
     live: _Live = False,
     kinds: _Kinds = [],  # noqa: B006
     items: _Items = [],  # noqa: B006
+    history: _History = False,
     unknown: _Unknown = None,
     strict: _Strict = None,
     jobs: _Jobs = None,
@@ -125,6 +130,7 @@ def check(
             jobs=jobs,
             unknown=unknown,
             strict=strict,
+            options=RunOptions(history=history),
         )
         _write(review, decision, destinations, show_all=show_all, verbose=verbose, color=color)
     raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
@@ -176,6 +182,7 @@ def _review(
     jobs: int | None,
     unknown: UnknownPolicy | None,
     strict: bool | None,
+    options: RunOptions,
 ) -> tuple[Review, Decision]:
     from golive.checklist import load_checklist
     from golive.checks.registry import Registry
@@ -202,6 +209,7 @@ def _review(
             select=select,
             jobs=jobs,
             on_event=progress.update,
+            options=options,
         )
     return review, decide(review)
 

@@ -1,0 +1,1 @@
+"""CI/CD pipelines: stages present, third-party actions pinned, least-privilege permissions."""

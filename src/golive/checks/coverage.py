@@ -1,0 +1,1 @@
+"""Coverage evidence: line, branch and critical-path coverage from lcov, Cobertura and coverage.py reports."""

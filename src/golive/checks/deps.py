@@ -1,0 +1,1 @@
+"""Dependencies: lockfiles, pinned versions, vulnerability audits, update automation, SBOM."""

@@ -1,0 +1,1 @@
+"""Documentation depth: API docs, environment variables, operational topics, local links."""

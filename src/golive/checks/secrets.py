@@ -1,0 +1,1 @@
+"""Secrets: credentials in source files, literal secrets in configuration, git history."""

@@ -1,0 +1,1 @@
+"""Test evidence: integration tests present, tests on named topics, JUnit results."""
