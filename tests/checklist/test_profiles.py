@@ -238,7 +238,10 @@ def test_a_merged_item_takes_the_stricter_level_and_both_checks(production: Chec
 
 
 def test_planned_and_built_checks_never_overlap() -> None:
-    assert set(REGISTRY.planned_checks()) & {check.id for check in REGISTRY} == set()
+    # The registry quietly lets a built check supersede a planned one, so read the file itself.
+    from golive.checks.registry import planned_checks
+
+    assert {p.id for p in planned_checks()} & {check.id for check in REGISTRY} == set()
 
 
 def test_every_built_check_verifies_some_production_item(production: Checklist) -> None:

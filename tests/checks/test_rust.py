@@ -19,8 +19,8 @@ from golive.checks.rust import (
     Formatting,
     LockfileCommitted,
     ReleaseProfile,
+    RustTests,
     RustVersionDeclared,
-    Tests,
 )
 from golive.model import Finding, Outcome, Status
 from golive.testing import run_check
@@ -30,12 +30,12 @@ ALL_CHECKS = [
     Clippy,
     CompilerWarnings,
     Formatting,
-    Tests,
+    RustTests,
     ReleaseProfile,
     LockfileCommitted,
     RustVersionDeclared,
 ]
-BUILDING = [Clippy, CompilerWarnings, Tests]  # the checks that compile the workspace
+BUILDING = [Clippy, CompilerWarnings, RustTests]  # the checks that compile the workspace
 
 needs_cargo = pytest.mark.skipif(
     shutil.which("cargo") is None, reason="cargo is not installed; these tests run it for real"
@@ -133,14 +133,14 @@ def test_clean_crate_passes(check: type[Check], clean: Path) -> None:
 @pytest.mark.slow
 @needs_cargo
 def test_test_counts_unit_and_integration_tests(clean: Path) -> None:
-    outcome = run_check(Tests, clean)
+    outcome = run_check(RustTests, clean)
     assert (outcome.facts["passed"], outcome.facts["failed"]) == (4, 0)
 
 
 @pytest.mark.slow
 @needs_cargo
 def test_test_without_all_features_skips_feature_gated_tests(clean: Path) -> None:
-    outcome = run_check(Tests, clean, all_features=False)
+    outcome = run_check(RustTests, clean, all_features=False)
     assert outcome.facts["passed"] == 3
     assert "--all-features" not in str(outcome.facts["command"])
 
@@ -148,7 +148,7 @@ def test_test_without_all_features_skips_feature_gated_tests(clean: Path) -> Non
 @pytest.mark.slow
 @needs_cargo
 def test_test_fails_below_min_tests(clean: Path) -> None:
-    outcome = run_check(Tests, clean, min_tests=10)
+    outcome = run_check(RustTests, clean, min_tests=10)
     assert (outcome.status, outcome.summary) == (Status.FAIL, "only 4 test(s) ran")
 
 
@@ -158,8 +158,8 @@ def test_crate_without_tests_passes_only_with_min_tests_zero(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     untested = copy(tmp_path_factory, "profile-equivalents")
-    assert run_check(Tests, untested).summary == "only 0 test(s) ran"
-    assert run_check(Tests, untested, min_tests=0).status is Status.PASS
+    assert run_check(RustTests, untested).summary == "only 0 test(s) ran"
+    assert run_check(RustTests, untested, min_tests=0).status is Status.PASS
 
 
 # --- dirty: a lint, a warning, an unformatted file, a failing test ------------------------------
@@ -200,7 +200,7 @@ def test_fmt_names_the_unformatted_file(dirty: Path) -> None:
 @pytest.mark.slow
 @needs_cargo
 def test_test_reports_counts_and_where_the_failing_test_panicked(dirty: Path) -> None:
-    outcome = run_check(Tests, dirty)
+    outcome = run_check(RustTests, dirty)
     assert outcome.status is Status.FAIL
     assert (outcome.facts["passed"], outcome.facts["failed"]) == (2, 1)
     assert [(f.message, where(f)) for f in outcome.findings] == [
@@ -211,7 +211,7 @@ def test_test_reports_counts_and_where_the_failing_test_panicked(dirty: Path) ->
 @pytest.mark.slow
 @needs_cargo
 def test_test_fails_when_a_test_ends_the_process(tmp_path_factory: pytest.TempPathFactory) -> None:
-    outcome = run_check(Tests, copy(tmp_path_factory, "crashing"))
+    outcome = run_check(RustTests, copy(tmp_path_factory, "crashing"))
     assert outcome.status is Status.FAIL  # no "test result" line, yet not unknown
     [finding] = outcome.findings
     assert "`--lib`" in finding.message
@@ -221,7 +221,7 @@ def test_test_fails_when_a_test_ends_the_process(tmp_path_factory: pytest.TempPa
 @pytest.mark.slow
 @needs_cargo
 def test_test_names_a_failing_doc_test_in_full(tmp_path_factory: pytest.TempPathFactory) -> None:
-    outcome = run_check(Tests, copy(tmp_path_factory, "doc-fail"))
+    outcome = run_check(RustTests, copy(tmp_path_factory, "doc-fail"))
     assert (outcome.facts["passed"], outcome.facts["failed"]) == (1, 1)
     assert [f.message for f in outcome.findings] == ["test src/lib.rs - one (line 3) failed"]
 
@@ -302,7 +302,7 @@ def test_warnings_in_a_member_are_located_from_the_workspace_root(workspace: Pat
 @pytest.mark.slow
 @needs_cargo
 def test_failing_test_in_a_member_is_located_from_the_workspace_root(workspace: Path) -> None:
-    outcome = run_check(Tests, workspace)
+    outcome = run_check(RustTests, workspace)
     assert [(f.message, where(f)) for f in outcome.findings] == [
         ("test tests::is_named_core failed", "crates/core/src/lib.rs:9:9")
     ]
@@ -335,7 +335,7 @@ def test_not_applicable_without_cargo_toml(check: type[Check]) -> None:
 
 
 @pytest.mark.usefixtures("without_cargo")
-@pytest.mark.parametrize("check", [Clippy, CompilerWarnings, Formatting, Tests], ids=check_id)
+@pytest.mark.parametrize("check", [Clippy, CompilerWarnings, Formatting, RustTests], ids=check_id)
 def test_unknown_when_cargo_is_not_installed(check: type[Check], clean: Path) -> None:
     outcome = run_check(check, clean)
     assert (outcome.status, outcome.summary) == (

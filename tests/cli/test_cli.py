@@ -178,7 +178,9 @@ def test_without_cargo_the_rust_items_are_unknown_with_the_reason(tmp_path: Path
     assert {c["id"]: c["summary"] for c in clippy["checks"]}[
         "rust.clippy"
     ] == "cargo is not installed (not found on PATH)"
-    assert all(c["status"] == "unknown" for c in items["quality.format"]["checks"])
+    formats = {c["id"]: c["status"] for c in items["quality.format"]["checks"]}
+    assert formats == {"rust.fmt": "unknown", "python.format": "not_applicable"}
+    assert items["quality.format"]["status"] == "unknown"
 
 
 def test_several_formats_at_once_go_to_their_files_and_the_terminal(repo: Path) -> None:
@@ -279,9 +281,9 @@ def test_a_crash_in_golive_itself_exits_3_without_a_traceback(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(golive.runner, "run_review", broken)
-    from golive.cli import catalog, check, init
+    from golive.cli import catalog, check, init, sbom
 
-    for module in (check, catalog, init):
+    for module in (check, catalog, init, sbom):
         module.register(app)
     result = CliRunner().invoke(app, ["check", str(repo)])
     assert result.exit_code == 3

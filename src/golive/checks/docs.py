@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
+from golive.checks._docs_text import headings
 from golive.checks.base import Check, CheckParams, NoParams, Unknown, failed, passed, warned
 from golive.checks.repository import Repository
 from golive.model import Finding, Kind, Location, Outcome
@@ -357,42 +358,9 @@ def _at(path: str, message: str, rule: str | None = None) -> Finding:
     return Finding(message=message, location=Location(path=path), rule=rule)
 
 
-_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_SETEXT = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*$")
-_RST_UNDERLINE = re.compile(r"^([=\-~^\"'`*+#:.])\1+[ \t]*$")
-
-
 def _headings(text: str, *, rst: bool) -> list[tuple[int, str]]:
     """(line, title) of each heading: Markdown `#` and setext headings, or reST titles."""
-    lines = text.splitlines()
-    found: list[tuple[int, str]] = []
-    start = 0
-    if lines and lines[0].strip() == "---":  # front matter is not a heading
-        start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-    fence: str | None = None
-    for index in range(start, len(lines)):
-        line = lines[index]
-        below = lines[index + 1] if index + 1 < len(lines) else ""
-        if not rst:
-            opening = _FENCE.match(line)
-            if opening and (fence is None or opening.group(1).startswith(fence)):
-                fence = None if fence else opening.group(1)[:3]
-                continue
-            if fence:
-                continue
-            match = _ATX.match(line)
-            if match:
-                found.append((index + 1, match.group(1).strip()))
-                continue
-        title = line.strip()
-        if not title or line[0].isspace() or _RST_UNDERLINE.match(line):
-            continue
-        if (rst and _RST_UNDERLINE.match(below) and len(below.strip()) >= len(title)) or (
-            not rst and _SETEXT.match(below)
-        ):
-            found.append((index + 1, title))
-    return found
+    return [(heading.line, heading.title) for heading in headings(text, rst=rst)]
 
 
 def _topic(topic: str) -> re.Pattern[str]:

@@ -26,8 +26,8 @@ __all__ = [
     "Formatting",
     "LockfileCommitted",
     "ReleaseProfile",
+    "RustTests",
     "RustVersionDeclared",
-    "Tests",
 ]
 
 _SHOWN = 50  # findings listed per outcome; the total is always in the facts
@@ -147,7 +147,7 @@ class TestParams(CheckParams):
     min_tests: int = Field(default=1, ge=0)
 
 
-class Tests(Check):
+class RustTests(Check):
     """The Rust test suite passes (`cargo test`).
 
     Runs every test of the workspace (`--no-fail-fast`, with all features by default) and

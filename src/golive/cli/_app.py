@@ -117,10 +117,11 @@ def existing_dir(path: Path) -> Path:
 
 
 def run() -> None:
-    from golive.cli import catalog, check, init
+    from golive.cli import catalog, check, init, sbom
 
     check.register(app)
     catalog.register(app)
     init.register(app)
+    sbom.register(app)
     # Ctrl-C ends with exit 130 (typer's own handling); the runner has stopped its tools by then.
     app(prog_name="golive")

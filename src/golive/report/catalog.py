@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +33,23 @@ def param_rows(check: type[Check] | PlannedCheck) -> list[tuple[str, str, str]]:
 
 
 def _type_name(info: FieldInfo) -> str:
-    annotation = info.annotation
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "")
+    return _annotation_name(info.annotation)
+
+
+def _annotation_name(annotation: Any) -> str:
+    """`str | None`, `list[str]`, `Threshold`: how a parameter's type reads to a person."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _annotation_name(args[0])
+    if origin in {typing.Union, types.UnionType}:
+        return " | ".join(_annotation_name(arg) for arg in args)
+    if origin is not None:
+        inner = ", ".join(_annotation_name(arg) for arg in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    if annotation is type(None):
+        return "None"
+    return str(getattr(annotation, "__name__", annotation)).replace("typing.", "")
 
 
 def _default(info: FieldInfo) -> str:

@@ -1,0 +1,239 @@
+"""Safe YAML for CI files: plain mappings, lists and strings that remember where they were written.
+
+The text is composed into ruamel.yaml's node graph and converted here; no constructor ever
+runs, so a `!!python/...` tag cannot build an object (it is refused with a reason). Aliases are
+shared nodes in that graph: before converting, the size the document would have with every
+alias expanded is measured, and a document past the limit (a "billion laughs") or with an alias
+that contains itself is refused, as are files over 1 MiB and flow collections nested so deep
+that the parser would crawl. Merge keys (`<<: *defaults`) are applied; GitLab's
+`!reference [job, key]` becomes a `Reference`. Every scalar stays text, except `null` (None)
+and `true`/`false`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from golive.model import Location
+
+if TYPE_CHECKING:
+    from ruamel.yaml.nodes import Node
+
+__all__ = ["MAX_CHARS", "MAX_NODES", "Reference", "YamlError", "YamlMap", "YamlSeq", "parse_yaml"]
+
+MAX_NODES = 200_000  # nodes after expanding aliases; large real pipelines stay under 20,000
+MAX_CHARS = 1024 * 1024  # the pure-Python parser reads ~100 KB/s; CI files are far smaller
+_MAX_DEPTH = 200
+_MAX_FLOW_DEPTH = 100  # ruamel's scanner slows quadratically with nested `[` / `{`
+_QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
+_COMMENT = re.compile(r"(?:^|\s)#.*")
+_CORE = "tag:yaml.org,2002:"
+_PYTHON = _CORE + "python/"
+
+
+class YamlError(Exception):
+    """The text is not YAML golive will read; `location` is where the problem is."""
+
+    def __init__(self, message: str, location: Location) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+
+class YamlMap(dict[str, Any]):
+    """A mapping with the location of itself, of each key and of each value."""
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.key_at: dict[str, Location] = {}
+        self.value_at: dict[str, Location] = {}
+
+    def at(self, key: str) -> Location:
+        """Where `key` is written (the mapping's own place when it is absent)."""
+        return self.key_at.get(key, self.location)
+
+    def value_location(self, key: str) -> Location:
+        """Where the value of `key` starts (the first content line of a `|` block)."""
+        return self.value_at.get(key, self.at(key))
+
+
+class YamlSeq(list[Any]):
+    """A sequence with the location of itself and of each item."""
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.item_at: list[Location] = []
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference:
+    """GitLab's `!reference [job, key, ...]`: the value found at that path."""
+
+    path: tuple[str, ...]
+    location: Location
+
+
+def parse_yaml(text: str, path: str, *, max_nodes: int = MAX_NODES) -> Any:
+    """The first document of `text` as plain values; raises `YamlError` for what is refused."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if len(text) > MAX_CHARS:
+        raise YamlError(
+            f"refused: {len(text):,} characters, more than the {MAX_CHARS:,} golive reads",
+            Location(path=path),
+        )
+    depth, line = _flow_depth(text)
+    if depth > _MAX_FLOW_DEPTH:
+        raise YamlError(
+            f"refused: [ ] and {{ }} nested more than {_MAX_FLOW_DEPTH} levels deep",
+            Location(path=path, line=line),
+        )
+    try:
+        root = YAML(typ="rt", pure=True).compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise YamlError(f"not valid YAML: {message}", _location(path, mark)) from None
+    except YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}", Location(path=path)) from None
+    except RecursionError:
+        raise YamlError("nested too deeply to read", Location(path=path)) from None
+    if root is None:
+        return None
+    _measure(root, path, max_nodes)
+    return _Converter(path).convert(root)
+
+
+def _flow_depth(text: str) -> tuple[int, int]:
+    """The deepest nesting of `[` and `{` outside quotes and comments (roughly), and its line."""
+    depth = deepest = at = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _COMMENT.sub("", _QUOTED.sub("", raw))
+        opens = line.count("[") + line.count("{")
+        if depth + opens > deepest:
+            deepest, at = depth + opens, number
+        depth = max(0, depth + opens - line.count("]") - line.count("}"))
+    return deepest, at
+
+
+def _location(path: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(path=path)
+    return Location(path=path, line=mark.line + 1, column=mark.column + 1)
+
+
+def _measure(root: Node, path: str, limit: int) -> None:
+    """Refuse Python tags, recursive aliases, deep nesting and oversized alias expansion."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        where = _location(path, node.start_mark)
+        tag = node.tag or ""
+        if tag.startswith(_PYTHON):
+            raise YamlError(
+                f"refused the Python object tag !!{tag[len(_CORE) :]}: golive never builds "
+                "objects from YAML",
+                where,
+            )
+        if key in open_nodes:
+            raise YamlError("refused an alias that contains itself", where)
+        if depth > _MAX_DEPTH:
+            raise YamlError(f"refused: nested more than {_MAX_DEPTH} levels deep", where)
+        total = 1
+        if isinstance(node.value, list):
+            open_nodes.add(key)
+            for child in node.value:
+                pair = child if isinstance(child, tuple) else (child,)
+                total += sum(size(part, depth + 1) for part in pair)
+                if total > limit:
+                    raise YamlError(
+                        f"refused: more than {limit:,} values once its aliases are expanded "
+                        "(an alias bomb?)",
+                        where,
+                    )
+            open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
+
+
+class _Converter:
+    """Nodes to YamlMap / YamlSeq / str / bool / None, with locations (1-based)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def convert(self, node: Node) -> Any:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        tag = node.tag or ""
+        if isinstance(node, MappingNode):
+            return self._mapping(node)
+        if isinstance(node, SequenceNode):
+            if tag == "!reference":
+                parts = tuple(str(item.value) for item in node.value if isinstance(item.value, str))
+                return Reference(path=parts, location=self._at(node))
+            return self._sequence(node)
+        if tag == _CORE + "null":
+            return None
+        if tag == _CORE + "bool":
+            return str(node.value).lower() == "true"
+        return str(node.value)
+
+    def _at(self, node: Node) -> Location:
+        return _location(self._path, node.start_mark)
+
+    def _value_at(self, node: Node) -> Location:
+        where = self._at(node)
+        if getattr(node, "style", None) in {"|", ">"} and where.line is not None:
+            return Location(path=where.path, line=where.line + 1)  # content starts below
+        return where
+
+    def _sequence(self, node: Node) -> YamlSeq:
+        result = YamlSeq(self._at(node))
+        for item in node.value:
+            result.append(self.convert(item))
+            result.item_at.append(self._value_at(item))
+        return result
+
+    def _mapping(self, node: Node) -> YamlMap:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        result = YamlMap(self._at(node))
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _CORE + "merge":
+                if isinstance(value_node, SequenceNode):
+                    merges.extend(value_node.value)
+                else:
+                    merges.append(value_node)
+                continue
+            key = _key(key_node)
+            result[key] = self.convert(value_node)
+            result.key_at[key] = self._at(key_node)
+            result.value_at[key] = self._value_at(value_node)
+        for merged in merges:  # explicit keys win, then the first merged mapping
+            if not isinstance(merged, MappingNode):
+                continue
+            source = self._mapping(merged)
+            for key, value in source.items():
+                if key not in result:
+                    result[key] = value
+                    result.key_at[key] = source.key_at[key]
+                    result.value_at[key] = source.value_at[key]
+        return result
+
+
+def _key(node: Node) -> str:
+    value = node.value
+    return value if isinstance(value, str) else "?"  # a collection as a key: never a name

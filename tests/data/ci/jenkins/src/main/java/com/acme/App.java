@@ -1,0 +1,1 @@
+package com.acme; public class App { public static void main(String[] a) {} }

@@ -1,0 +1,3 @@
+fn main() {
+    println!("mcp-gateway listening on 0.0.0.0:8080");
+}

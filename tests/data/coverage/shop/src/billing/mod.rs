@@ -1,0 +1,4 @@
+//! Billing: invoices and taxes.
+
+pub mod invoice;
+pub mod tax;

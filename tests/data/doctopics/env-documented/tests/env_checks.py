@@ -1,0 +1,3 @@
+import os
+
+SECRET = os.environ["TEST_ONLY_VARIABLE"]

@@ -1,0 +1,4 @@
+fn main() {
+    let home = std::env::var("HOME").ok();
+    println!("{home:?}");
+}

@@ -1,0 +1,3 @@
+import os
+
+os.environ["BILLING_TIMEOUT"] = "1"

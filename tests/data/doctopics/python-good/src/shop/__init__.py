@@ -1,0 +1,5 @@
+"""A small shop."""
+
+from shop.cart import Cart
+
+__all__ = ["Cart"]

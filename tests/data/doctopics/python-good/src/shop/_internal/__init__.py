@@ -1,0 +1,2 @@
+def undocumented_but_private() -> None:
+    pass

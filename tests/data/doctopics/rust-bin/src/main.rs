@@ -1,0 +1,5 @@
+pub fn undocumented() {}
+
+fn main() {
+    undocumented();
+}

@@ -1,0 +1,3 @@
+"""An app formatted with black."""
+
+NAME = "app"

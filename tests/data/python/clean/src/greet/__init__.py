@@ -1,0 +1,5 @@
+"""Greetings."""
+
+from greet.core import greet
+
+__all__ = ["greet"]

@@ -1,0 +1,3 @@
+"""Names the shop uses."""
+
+NAME = 'shop'

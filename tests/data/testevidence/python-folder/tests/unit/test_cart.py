@@ -1,0 +1,2 @@
+def test_cart_starts_empty() -> None:
+    assert [] == []

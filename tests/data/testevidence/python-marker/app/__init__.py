@@ -1,0 +1,2 @@
+def connect() -> str:
+    return "db"
