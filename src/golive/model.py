@@ -163,6 +163,7 @@ class CheckRef:
     kind: Kind
     params: Any = None
     planned: bool = False
+    timeout: float | None = None  # seconds, from the checklist's [checks] table
 
 
 @dataclass(frozen=True, kw_only=True)

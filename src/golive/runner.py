@@ -205,7 +205,7 @@ def _plan(items: Iterable[Item], registry: Registry, scope: frozenset[Kind]) -> 
         for ref in item.checks:
             check = registry.get(ref.id)
             if check is not None and not ref.planned and ref.kind in scope:
-                add(check, ref.params, item.timeout)
+                add(check, ref.params, item.timeout if item.timeout is not None else ref.timeout)
     return plan
 
 

@@ -109,7 +109,7 @@ def test_an_unknown_top_level_key_is_an_error_with_a_suggestion(repo: Path) -> N
     found = problems(repo, '[servce]\nname = "x"\n')
     assert found == [
         'golive.toml:1:2: unknown key "servce"; did you mean "service"?; '
-        "allowed: service, policy, targets, sections, items"
+        "allowed: service, policy, targets, sections, items, checks"
     ]
 
 
@@ -375,3 +375,47 @@ levle = "may"
 """,
     )
     assert [line.split(": ")[0] for line in found] == ["golive.toml:2:11", "golive.toml:5:1"]
+
+
+def test_check_defaults_apply_to_every_use_and_items_still_win(repo: Path) -> None:
+    write(
+        repo,
+        """[checks."deps.audit"]
+with = { advisories = "advisories/", ignore = ["RUSTSEC-2099-0001"] }
+timeout = "20m"
+
+[items."deps.vulnerabilities"]
+with = { advisories = "other/" }
+""",
+    )
+    checklist = load_checklist(repo, REGISTRY)
+    uses = {
+        item.id: ref for item in checklist.items for ref in item.checks if ref.id == "deps.audit"
+    }
+    assert len(uses) >= 3
+    assert uses["deps.audit"].params.advisories == "advisories/"
+    assert uses["deps.audit"].params.ignore == ["RUSTSEC-2099-0001"]
+    assert uses["deps.audit"].timeout == 1200.0
+    assert uses["deps.vulnerabilities"].params.advisories == "other/"
+    assert uses["deps.vulnerabilities"].params.ignore == ["RUSTSEC-2099-0001"]
+
+
+def test_check_defaults_are_validated_once_where_they_are_written(repo: Path) -> None:
+    found = problems(
+        repo,
+        """[checks."deps.audit"]
+with = { advisory = "x" }
+
+[checks."coverage.line"]
+with = { min = ">80 percent" }
+
+[checks."deps.audt"]
+timeout = "1m"
+""",
+    )
+    assert found[0].startswith(
+        'golive.toml:2:10: check "deps.audit" has no parameter "advisory"; did you mean "advisories"?'
+    )
+    assert found[1].startswith('golive.toml:5:16: unknown unit "percent" in ">80 percent"')
+    assert found[2] == 'golive.toml:7:9: unknown check "deps.audt"; did you mean "deps.audit"?'
+    assert len(found) == 3

@@ -17,7 +17,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from golive.checklist._errors import ConfigError, Problem, SourceFile, did_you_mean, problems_from
-from golive.checklist._schema import ItemSpec, ProfileFile, SectionSpec, ServiceFile
+from golive.checklist._schema import (
+    CheckDefaultsSpec,
+    ItemSpec,
+    ProfileFile,
+    SectionSpec,
+    ServiceFile,
+)
 from golive.checks.registry import Registry
 from golive.model import (
     AttestRequirement,
@@ -85,7 +91,7 @@ def load_checklist(
         referrer = (source, ("service", "profiles", index)) if source and not profiles else None
         builder.add_profile(name, base=base, referrer=referrer)
     if source is not None:
-        builder.apply(source, spec.sections, spec.items)
+        builder.apply(source, spec.sections, spec.items, spec.checks)
     checklist = builder.build(service=spec.service.name or _service_name(root), profiles=names)
     return Checklist(
         service=checklist.service,
@@ -201,6 +207,11 @@ class _Builder:
         self._notes: list[str] = []
         self._merged: dict[str, str] = {}  # folded item -> the item it lives on in
         self._problems: list[Problem] = []  # collected, so all are reported at once
+        # [checks."id"]: parameters for every use of a check, and where each was written.
+        self._defaults: dict[str, dict[str, Any]] = {}
+        self._default_where: dict[tuple[str, str], _Where] = {}
+        self._default_timeouts: dict[str, float] = {}
+        self._valid: dict[str, dict[str, Any]] = {}
 
     def report(self, problems: list[Problem]) -> None:
         """Problems found before the builder ran; raised with the rest by `build`."""
@@ -223,7 +234,7 @@ class _Builder:
             self.add_profile(parent, base=here, referrer=(source, ("profile", "extends", index)))
         self._stack.pop()
         self._loaded.add(key)
-        self.apply(source, spec.sections, spec.items)
+        self.apply(source, spec.sections, spec.items, spec.checks)
         for folded, target in spec.merge.items():
             if isinstance(target, str):
                 self._merge(source, folded, target)
@@ -257,8 +268,14 @@ class _Builder:
         return SourceFile.parse(f"golive:profiles/{ref}.toml", text), f"builtin:{ref}"
 
     def apply(
-        self, source: SourceFile, sections: dict[str, SectionSpec], items: dict[str, Any]
+        self,
+        source: SourceFile,
+        sections: dict[str, SectionSpec],
+        items: dict[str, Any],
+        checks: dict[str, CheckDefaultsSpec],
     ) -> None:
+        for check_id, defaults in checks.items():
+            self._check_defaults(source, check_id, defaults)
         for section_id, section in sections.items():
             self._sections[section_id] = Section(id=section_id, title=section.title)
             self._section_where.setdefault(section_id, (source, ("sections", section_id)))
@@ -293,6 +310,47 @@ class _Builder:
                     continue
                 draft.values[key] = value
                 draft.where[key] = (source, ("items", item_id, key))
+
+    def _check_defaults(self, source: SourceFile, check_id: str, spec: CheckDefaultsSpec) -> None:
+        canonical = self._registry.canonical(check_id)
+        if self._registry.get(canonical) is None and self._registry.planned(canonical) is None:
+            hint = did_you_mean(check_id, self._registry.known_ids())
+            where = (source, ("checks", check_id))
+            self._problems.append(_at(where, f'unknown check "{check_id}"{hint}', key=True))
+            return
+        for param, value in spec.with_.items():
+            self._defaults.setdefault(canonical, {})[param] = value
+            self._default_where[canonical, param] = (source, ("checks", check_id, "with", param))
+        if spec.timeout is not None:
+            self._default_timeouts[canonical] = parse_duration(spec.timeout)
+
+    def _valid_defaults(self) -> dict[str, dict[str, Any]]:
+        """The [checks] parameters each check accepts and validates; the others are problems,
+        reported once, where they were written."""
+        valid: dict[str, dict[str, Any]] = {}
+        for check_id, given in self._defaults.items():
+            check = self._registry.get(check_id) or self._registry.planned(check_id)
+            assert check is not None  # unknown ids never reach _defaults
+            model = check.Params
+            accepted = sorted(_param_names(model))
+            bad = [param for param in given if not _accepts(model, param)]
+            for param in bad:
+                listing = f"; it accepts: {', '.join(accepted)}" if accepted else "; it takes none"
+                message = (
+                    f'check "{check_id}" has no parameter "{param}"'
+                    f"{did_you_mean(param, accepted)}{listing}"
+                )
+                self._problems.append(_at(self._default_where[check_id, param], message, key=True))
+            known = {param: value for param, value in given.items() if param not in bad}
+            try:
+                model.model_validate(known)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    source, path = self._default_where[check_id, str(error["loc"][0])]
+                    self._problems += problems_from([error], source, model, base=path[:-1])
+                continue
+            valid[check_id] = known
+        return valid
 
     def _cover(self, source: SourceFile, folded: str, targets: list[str]) -> None:
         """Item `folded` is covered by `targets` together: its origin and level carry over."""
@@ -346,6 +404,7 @@ class _Builder:
                 self._merged[earlier] = target
 
     def build(self, *, service: str, profiles: Sequence[str]) -> Checklist:
+        self._valid = self._valid_defaults()
         problems = self._problems
         for section_id in self._sections:
             parent = self._sections[section_id].parent
@@ -451,12 +510,16 @@ class _Builder:
         refs = []
         for check_id, kind, model, is_planned in found:
             given = {p: v for p, v in draft.params.items() if _accepts(model, p)}
+            given = {**self._valid.get(check_id, {}), **given}  # the item's own win
             try:
                 params = model.model_validate(given)
             except ValidationError as exc:
                 problems.extend(self._param_problems(exc, draft, model))
                 continue
-            refs.append(CheckRef(id=check_id, kind=kind, params=params, planned=is_planned))
+            timeout = self._default_timeouts.get(check_id)
+            refs.append(
+                CheckRef(id=check_id, kind=kind, params=params, planned=is_planned, timeout=timeout)
+            )
         return tuple(refs)
 
     def _param_problems(

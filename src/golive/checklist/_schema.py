@@ -18,6 +18,7 @@ from golive.thresholds import parse_duration
 __all__ = [
     "ID_PATTERN",
     "AttestSpec",
+    "CheckDefaultsSpec",
     "CheckSpec",
     "ItemSpec",
     "PolicySpec",
@@ -100,6 +101,13 @@ class ItemSpec(_Strict):
     timeout: DurationText | None = None
 
 
+class CheckDefaultsSpec(_Strict):
+    """Settings for every use of one check: parameters (an item's own win) and a timeout."""
+
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+    timeout: DurationText | None = None
+
+
 class ProfileSpec(_Strict):
     name: Id
     title: str
@@ -116,6 +124,7 @@ class ProfileFile(_Strict):
     profile: ProfileSpec
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
     items: RawItems = Field(default_factory=dict)
+    checks: dict[Id, CheckDefaultsSpec] = Field(default_factory=dict)
     # "a" = "b": item a (inherited) is the same requirement as b and is folded into it.
     # "a" = ["b", "c"]: b and c together cover a; a's origin and level carry over to both.
     merge: dict[Id, Id | list[Id]] = Field(default_factory=dict)
@@ -144,3 +153,4 @@ class ServiceFile(_Strict):
     targets: dict[Id, TargetSpec] = Field(default_factory=dict)
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
     items: RawItems = Field(default_factory=dict)
+    checks: dict[Id, CheckDefaultsSpec] = Field(default_factory=dict)
