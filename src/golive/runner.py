@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,9 @@ def run_review(
     items = [item for item in checklist.items if select is None or select(item)]
     evaluated = [item for item in items if _in_scope(item, scope)]
     plan = _plan(evaluated, registry, scope)
-    seeds = {"root": root.resolve(), "options": options or RunOptions()}
+    options = options or RunOptions()
+    options = replace(options, exclude=(*checklist.exclude, *options.exclude))
+    seeds = {"root": root.resolve(), "options": options}
     shared = _Fixtures(registry.fixtures if fixtures is None else fixtures, seeds)
     outcomes = _Execution(plan, shared, jobs or _default_jobs(), on_event).run()
     results = tuple(_item_result(item, scope, outcomes, registry) for item in evaluated)

@@ -419,3 +419,24 @@ timeout = "1m"
     assert found[1].startswith('golive.toml:5:16: unknown unit "percent" in ">80 percent"')
     assert found[2] == 'golive.toml:7:9: unknown check "deps.audt"; did you mean "deps.audit"?'
     assert len(found) == 3
+
+
+def test_service_exclude_reaches_the_checks(repo: Path) -> None:
+    from golive.checks.source import TodoMarkers
+    from golive.model import Status
+    from golive.runner import run_review
+
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text("x = 1\n")
+    (repo / "fixtures").mkdir()
+    (repo / "fixtures" / "old.py").write_text("# TODO: planted for a test\n")
+    write(repo, '[service]\nexclude = ["fixtures/"]\n')
+    checklist = load_checklist(repo, REGISTRY)
+    assert checklist.exclude == ("fixtures/",)
+    review = run_review(
+        checklist, root=repo, registry=REGISTRY, select=lambda i: i.id == "quality.todo"
+    )
+    assert review.results[0].status is Status.PASS
+    from golive.testing import run_check
+
+    assert run_check(TodoMarkers, repo).status is Status.FAIL  # without the checklist's exclude

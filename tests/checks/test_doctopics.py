@@ -457,3 +457,15 @@ _JSON = st.recursive(
 def test_openapi_validation_never_crashes(document: object) -> None:
     report = validate("openapi.json", document)
     assert report.documented <= report.operations
+
+
+def test_a_link_into_a_path_the_checklist_excludes_still_resolves(tmp_path: Path) -> None:
+    from golive.checks.doctopics import LocalLinks as Links
+    from golive.checks.fixtures import RunOptions
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text("# Guide\n\nHow to use it.\n")
+    (tmp_path / "README.md").write_text("# App\n\nSee [the guide](docs/guide.md#guide).\n")
+    options = RunOptions(exclude=("docs/**",))
+    outcome = run_check(Links, tmp_path, options=options)
+    assert outcome.status is Status.PASS, outcome.findings

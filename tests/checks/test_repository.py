@@ -80,3 +80,10 @@ def test_find_is_case_insensitive_and_searches_the_given_folders(tmp_path: Path)
     assert repo.find("GUIDE.md", dirs=("", "docs")) == "docs/guide.md"
     assert repo.find("guide.md") is None
     assert repo.glob("**/*.rs") == ["src/main.rs"]
+
+
+def test_the_checklist_can_leave_paths_out_of_the_review(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    repo = Repository.scan(root, exclude=["docs/**", "*.png"])
+    assert list(repo.files) == [".gitignore", "logs/keep.log", "src/main.rs"]
+    assert repo.excluded == 3

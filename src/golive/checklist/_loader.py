@@ -54,6 +54,7 @@ class Checklist:
     targets: tuple[Target, ...] = ()
     source: str | None = None  # the service's checklist file, if it has one
     notes: tuple[str, ...] = ()  # things worth saying that are not errors (deprecated ids)
+    exclude: tuple[str, ...] = ()  # paths the review leaves out ([service] exclude)
 
     def item(self, item_id: str) -> Item | None:
         return next((item for item in self.items if item.id == item_id), None)
@@ -111,6 +112,7 @@ def load_checklist(
         ),
         source=source.display if source else None,
         notes=checklist.notes,
+        exclude=tuple(spec.service.exclude),
     )
 
 

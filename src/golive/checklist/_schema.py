@@ -133,6 +133,8 @@ class ProfileFile(_Strict):
 class ServiceSpec(_Strict):
     name: str | None = None
     profiles: list[str] = Field(default_factory=lambda: ["production"], min_length=1)
+    # gitignore-style patterns of paths the review leaves out: test fixtures, vendored code
+    exclude: list[str] = Field(default_factory=list)
 
 
 class PolicySpec(_Strict):

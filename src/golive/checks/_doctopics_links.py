@@ -158,14 +158,25 @@ class _Resolver:
         suffixes = _DOC_SUFFIXES if link.doc_role else ("",)
         found = next((resolved + s for s in suffixes if self._exists(resolved + s)), None)
         if found is None:
-            on_disk = any((self._repo.root / (resolved + s)).exists() for s in suffixes)
-            reason = (
-                f"{resolved} exists here but is ignored by git, so readers will not find it"
-                if on_disk and self._repo.is_git
-                else f"{resolved or '.'}{_DOC_HINT if link.doc_role else ''} does not exist"
+            # Not in the review's listing: it may still be in the repository, only excluded
+            # from this review by the checklist. Only git's own ignore rules hide it from readers.
+            on_disk = next(
+                (resolved + s for s in suffixes if (self._repo.root / (resolved + s)).exists()),
+                None,
             )
-            self._broken(document, link, reason)
-        elif fragment and is_markdown(found):
+            if on_disk is not None and self._repo.ignore_rule(on_disk) is None:
+                found = on_disk
+            elif on_disk is not None:
+                reason = (
+                    f"{resolved} exists here but is ignored by git, so readers will not find it"
+                )
+                self._broken(document, link, reason)
+                return
+            else:
+                hint = _DOC_HINT if link.doc_role else ""
+                self._broken(document, link, f"{resolved or '.'}{hint} does not exist")
+                return
+        if fragment and is_markdown(found):
             self._check_anchor(document, link, found, unquote(fragment))
 
     def _base(self, document: Document, *, absolute: bool) -> str:

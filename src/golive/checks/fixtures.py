@@ -26,14 +26,15 @@ class RunOptions:
     """What the person running golive asked for, beyond the checklist (a seed fixture)."""
 
     history: bool = False  # `--history`: also scan the git history, not only the work tree
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns the checklist leaves out of review
 
 
 _CARGO_TIMEOUT = 900.0  # seconds; a cold workspace build with clippy can be slow
 
 
-def repo(root: Path) -> Repository:
-    """The repository's files, `.gitignore` honoured."""
-    return Repository.scan(root)
+def repo(root: Path, options: RunOptions) -> Repository:
+    """The repository's files: `.gitignore` and the checklist's `exclude` honoured."""
+    return Repository.scan(root, exclude=options.exclude)
 
 
 def cargo_workspace(repo: Repository) -> _cargo.CargoWorkspace:

@@ -34,6 +34,7 @@ class Repository:
         *,
         tracked: frozenset[str] | None = None,
         max_text_bytes: int = MAX_TEXT_BYTES,
+        excluded: int = 0,
     ) -> None:
         self.root = root
         self.files: tuple[str, ...] = tuple(sorted(files))
@@ -43,17 +44,32 @@ class Repository:
         self._lock = threading.Lock()
         self._present = frozenset(self.files)
         self._by_lower = {path.lower(): path for path in self.files}
+        self.excluded = excluded  # files the checklist's `exclude` patterns left out
         self.skipped_binary: set[str] = set()
         self.skipped_large: set[str] = set()
 
     @classmethod
-    def scan(cls, root: Path, *, max_text_bytes: int = MAX_TEXT_BYTES) -> Repository:
+    def scan(
+        cls,
+        root: Path,
+        *,
+        exclude: Iterable[str] = (),
+        max_text_bytes: int = MAX_TEXT_BYTES,
+    ) -> Repository:
+        """List the repository at `root`; `exclude` holds gitignore-style patterns of paths the
+        review leaves out (test fixtures, vendored trees), on top of `.gitignore`."""
         root = root.resolve()
         listed = _git_listing(root)
-        if listed is not None:
-            files, tracked = listed
-            return cls(root, files, tracked=tracked, max_text_bytes=max_text_bytes)
-        return cls(root, _walk(root), max_text_bytes=max_text_bytes)
+        files, tracked = listed if listed is not None else (_walk(root), None)
+        spec = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+        kept = [path for path in files if not spec.match_file(path)]
+        return cls(
+            root,
+            kept,
+            tracked=tracked,
+            max_text_bytes=max_text_bytes,
+            excluded=len(files) - len(kept),
+        )
 
     @property
     def is_git(self) -> bool:

@@ -31,7 +31,7 @@ class _Syntax:
 
     line: tuple[str, ...] = ()  # openers of comments that run to the end of the line
     blocks: tuple[tuple[str, str], ...] = ()  # (opener, closer) of block comments
-    quotes: str = "\"'"  # string delimiters, so that `"# TODO"` is not a comment
+    quotes: str = "\"'"  # string delimiters, so that a "#" inside a string opens no comment
     triple: bool = False  # Python's triple-quoted strings
     prose: bool = False
     rust: bool = False
