@@ -305,3 +305,13 @@ def test_import_turns_a_markdown_checklist_into_a_profile_that_loads(tmp_path: P
     empty = tmp_path / "empty.md"
     empty.write_text("# Nothing to do\n")
     assert golive("import", empty).returncode == 2
+
+
+def test_init_leaves_test_data_out_and_does_not_mistake_it_for_the_stack(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "svc"\nversion = "1"\n')
+    fixture = tmp_path / "tests" / "data" / "node-app"
+    fixture.mkdir(parents=True)
+    (fixture / "package.json").write_text("{}\n")
+    run = golive("init", tmp_path, "--print")
+    assert 'exclude = ["tests/data/**"]' in run.stdout
+    assert "Found here: Python." in run.stdout

@@ -10,10 +10,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from golive.checks.base import Unknown
 
-__all__ = ["ToolRun", "run_tool", "terminate_all"]
+__all__ = ["ProcessGroup", "ToolRun", "run_tool", "terminate_all"]
 
 _KEEP_BYTES = 4 * 1024 * 1024  # a tool's output beyond this is cut (counted in `truncated`)
 
@@ -96,3 +97,63 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         process.kill()
+
+
+class ProcessGroup:
+    """Processes of one tool that a check streams from (`git cat-file --batch`), all killed at
+    a shared deadline, on the way out, or when the review is interrupted (`terminate_all`)."""
+
+    def __init__(self, git: str, root: Path, seconds: float) -> None:
+        self._git = git
+        self._root = root
+        self._running: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def start(
+        self, *args: str, stdin: IO[bytes] | int | None = subprocess.DEVNULL
+    ) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [self._git, *args],
+            cwd=self._root,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so the deadline stops all of it
+        )
+        with self._lock:
+            self._running.append(process)
+        with _live_lock:
+            _live.add(process)
+        return process
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        process = self.start(*args)
+        out, _ = process.communicate()
+        return subprocess.CompletedProcess(process.args, process.returncode, out, b"")
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.stop()
+
+    def stop(self) -> None:
+        with self._lock:
+            running, self._running = self._running, []
+        for process in running:
+            with _live_lock:
+                _live.discard(process)
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    process.kill()
+            process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+
+    def close(self) -> None:
+        self._timer.cancel()
+        self.stop()

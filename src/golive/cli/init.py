@@ -25,6 +25,7 @@ class Stack:
     docker: bool
     kubernetes: bool
     ci: tuple[str, ...]
+    fixtures: tuple[str, ...] = ()  # test-data folders, which usually hold planted problems
 
 
 def register(app: typer.Typer) -> None:
@@ -96,7 +97,12 @@ def detect(root: Path) -> Stack:
     from golive.checklist._loader import _service_name
     from golive.checks.repository import Repository
 
-    repo = Repository.scan(root)
+    listed = Repository.scan(root).files
+    fixtures = tuple(
+        folder for folder in _FIXTURE_FOLDERS if any(p.startswith(folder + "/") for p in listed)
+    )
+    # What the fixtures hold is not the service's stack: detect it as the review will see it.
+    repo = Repository.scan(root, exclude=[f"{folder}/" for folder in fixtures])
     names = {path.rpartition("/")[2].lower() for path in repo.files}
     yaml = [p for p in repo.files if p.endswith((".yaml", ".yml"))]
     kubernetes = any(_looks_like_kubernetes(repo.text(p) or "") for p in yaml[:500])
@@ -115,7 +121,11 @@ def detect(root: Path) -> Stack:
         ),
         kubernetes=kubernetes,
         ci=tuple(ci),
+        fixtures=fixtures,
     )
+
+
+_FIXTURE_FOLDERS = ("tests/data", "tests/fixtures", "test/fixtures", "testdata", "fixtures")
 
 
 def _looks_like_kubernetes(text: str) -> bool:
@@ -143,6 +153,7 @@ def template(stack: Stack) -> str:
         f'name = "{stack.name}"',
         "# Built-in profiles: production (default), mocopr, tusklang; or a path to your own.",
         'profiles = ["production"]',
+        *_exclude_lines(stack),
         "",
         "[policy]",
         "# What an undecided must item does (tool missing, check not built yet):",
@@ -186,3 +197,16 @@ def template(stack: Stack) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _exclude_lines(stack: Stack) -> list[str]:
+    if not stack.fixtures:
+        return [
+            "# Paths the review leaves out (gitignore-style), e.g. fixtures with planted problems:",
+            '# exclude = ["tests/fixtures/**"]',
+        ]
+    patterns = ", ".join(f'"{folder}/**"' for folder in stack.fixtures)
+    return [
+        "# Test data found here; left out of the review, as it often holds planted problems:",
+        f"exclude = [{patterns}]",
+    ]

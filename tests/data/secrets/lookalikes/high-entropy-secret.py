@@ -1,0 +1,6 @@
+public_key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEq1Nk3nJz0xV7vQ2f"
+key_id = "a8f5f167f44f4964e6c998dee827110c"
+cache_key = "users.by_id.v2.with.a.long.dotted.name"
+license_key = "x11-xconsortium-veillard-2024"
+sort_key = "created_at_descending_then_name"
+auth = "Basic"

@@ -1,0 +1,2 @@
+SLACK_BOT_TOKEN = "xoxb-your-token-here"
+PREFIX = "xoxb-"
