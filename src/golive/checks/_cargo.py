@@ -7,7 +7,6 @@ dependency that is not in the local cache makes the affected checks `unknown`, n
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import re
 import shutil
@@ -17,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive._toml_positions import locate
 from golive.checks._process import ToolRun, run_tool
+from golive.checks._toml_file import TomlFile
 from golive.checks.base import NotApplicable, Unknown
 from golive.checks.repository import Repository
 from golive.model import Location
@@ -52,28 +51,8 @@ _COMPONENT = {"clippy": "clippy", "fmt": "rustfmt"}  # the rustup component behi
 _ENV = {"CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "0", "TERM": "dumb"}
 
 
-@dataclass(frozen=True, kw_only=True)
-class Manifest:
+class Manifest(TomlFile):
     """One Cargo.toml: its repository path, parsed data and text (for positions)."""
-
-    path: str
-    data: Mapping[str, Any]
-    text: str
-
-    @functools.cached_property
-    def _spans(self) -> Mapping[tuple[str | int, ...], Any]:
-        return locate(self.text)
-
-    def location(self, *keys: str) -> Location:
-        """Where `keys` is written (its value if it has one), else its nearest written parent."""
-        path: tuple[str | int, ...] = tuple(keys)
-        while path:
-            span = self._spans.get(path)
-            if span is not None:
-                where = span.value or span.key
-                return Location(path=self.path, line=where.line, column=where.column)
-            path = path[:-1]
-        return Location(path=self.path, line=1, column=1)
 
     @property
     def package_name(self) -> str | None:
@@ -233,13 +212,19 @@ def _parse_messages(stdout: str, root: Path) -> Iterable[Diagnostic]:
         code = (message.get("code") or {}).get("code")
         if level not in {"warning", "error"} or not (spans or code):
             continue  # summaries such as "2 warnings emitted"
-        primary = next((s for s in spans if s.get("is_primary")), spans[0] if spans else None)
         yield Diagnostic(
             level=level,
             code=code,
             message=message.get("message", ""),
-            location=_span_location(primary, root) if primary else None,
+            location=message_location(message, root),
         )
+
+
+def message_location(message: Mapping[str, Any], root: Path) -> Location | None:
+    """Where a compiler message (cargo `--message-format=json`) points: its primary span."""
+    spans = message.get("spans") or []
+    primary = next((s for s in spans if s.get("is_primary")), spans[0] if spans else None)
+    return _span_location(primary, root) if primary else None
 
 
 def _span_location(span: Mapping[str, Any], root: Path) -> Location:

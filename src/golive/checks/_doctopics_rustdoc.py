@@ -3,12 +3,10 @@ the crate's own `missing_docs` lint level as supporting evidence."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from golive.checks import _cargo
@@ -121,7 +119,9 @@ def _rustdoc(cargo: _cargo.Cargo, package: str, timeout: float) -> list[Missing]
         timeout=timeout,
     )  # fmt: skip
     found = [
-        Missing(message=message.get("message", ""), location=_location(message, cargo.cwd))
+        Missing(
+            message=message.get("message", ""), location=_cargo.message_location(message, cargo.cwd)
+        )
         for message in _messages(run.stdout)
         if (message.get("code") or {}).get("code") == "missing_docs"
     ]
@@ -145,17 +145,3 @@ def _messages(stdout: str) -> list[dict[str, Any]]:
             if record.get("reason") == "compiler-message":
                 found.append(record.get("message") or {})
     return found
-
-
-def _location(message: Mapping[str, Any], root: Path) -> Location | None:
-    spans = message.get("spans") or []
-    span = next((s for s in spans if s.get("is_primary")), spans[0] if spans else None)
-    if span is None:
-        return None
-    path = Path(span.get("file_name", "?"))
-    if path.is_absolute():
-        with contextlib.suppress(ValueError):  # outside the repository: keep it absolute
-            path = path.resolve().relative_to(root.resolve())
-    return Location(
-        path=path.as_posix(), line=span.get("line_start"), column=span.get("column_start")
-    )

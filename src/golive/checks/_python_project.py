@@ -4,7 +4,6 @@ those tools are installed."""
 from __future__ import annotations
 
 import configparser
-import functools
 import re
 import shutil
 import tomllib
@@ -15,7 +14,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from golive._toml_positions import locate
+from golive.checks._toml_file import TomlFile
 from golive.checks.base import NotApplicable, Unknown
 from golive.checks.repository import Repository
 from golive.model import Location
@@ -47,37 +46,8 @@ _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _TOOLS = ("ruff", "black", "mypy", "pytest")
 
 
-@dataclass(frozen=True, kw_only=True)
-class PyProject:
+class PyProject(TomlFile):
     """The parsed pyproject.toml, with the text for positions."""
-
-    path: str
-    data: Mapping[str, Any]
-    text: str
-
-    @functools.cached_property
-    def _spans(self) -> Mapping[tuple[str | int, ...], Any]:
-        return locate(self.text)
-
-    def get(self, *keys: str) -> Any:
-        """The value at `keys` (`"tool", "ruff"`), or None when it is not written."""
-        value: Any = self.data
-        for key in keys:
-            if not isinstance(value, Mapping) or key not in value:
-                return None
-            value = value[key]
-        return value
-
-    def location(self, *keys: str) -> Location:
-        """Where `keys` is written, else its nearest written parent, else the file's start."""
-        path: tuple[str | int, ...] = tuple(keys)
-        while path:
-            span = self._spans.get(path)
-            if span is not None:
-                where = span.value or span.key
-                return Location(path=self.path, line=where.line, column=where.column)
-            path = path[:-1]
-        return Location(path=self.path, line=1, column=1)
 
 
 @dataclass(frozen=True, kw_only=True)
