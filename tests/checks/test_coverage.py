@@ -132,8 +132,8 @@ def test_no_report_is_unknown(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("print('hi')\n")
     outcome = run_check(LineCoverage, tmp_path)
     assert outcome.status is Status.UNKNOWN
-    assert outcome.summary.startswith("no coverage report found; looked in lcov.info, ")
-    assert outcome.summary.endswith("; produce one or set run = true")
+    assert outcome.summary.startswith("no coverage report found in the 13 usual places")
+    assert outcome.summary.endswith("; produce one, or set run = true")
 
 
 def test_no_code_is_not_applicable(tmp_path: Path) -> None:
@@ -342,7 +342,7 @@ def test_branch_coverage_without_a_report_is_unknown(tmp_path: Path) -> None:
     (tmp_path / "lib.rs").write_text("pub fn f() {}\n")
     outcome = run_check(BranchCoverage, tmp_path)
     assert outcome.status is Status.UNKNOWN
-    assert outcome.summary.startswith("no coverage report found; looked in ")
+    assert outcome.summary.startswith("no coverage report found in the 13 usual places")
 
 
 # --- coverage.critical --------------------------------------------------------------------------

@@ -101,7 +101,10 @@ class LineCoverage(Check):
             }
         else:
             _no_code(repo)
-            return unknown(f"{coverage_report.none_found()}; produce one or set run = true")
+            return unknown(
+                f"{coverage_report.none_found()} (`golive explain {self.id}`); "
+                "produce one, or set run = true"
+            )
         total, covered = data.lines_total, data.lines_covered
         source = str(facts["report"])
         if not total:

@@ -223,8 +223,8 @@ class JUnitResults(Check):
         files = find_reports(root, params.junit)
         if files is None:
             return unknown(
-                f"no JUnit report found; looked in {', '.join(COMMON_PLACES)}; write one with "
-                "`pytest --junitxml=junit.xml` or cargo-nextest's JUnit output"
+                f"no JUnit report found in the {len(COMMON_PLACES)} usual places (`golive explain "
+                "tests.results`); write one with `pytest --junitxml=junit.xml` or cargo-nextest"
             )
         run = read_run(files, root, PathPlacer(root, repo.files))
         age, age_from = age_of(run)

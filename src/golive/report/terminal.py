@@ -158,7 +158,8 @@ def _item(console: Console, result: ItemResult, indent: str, options: RenderOpti
     if result.item.disabled:
         console.print(Text(f"{detail}disabled: {result.item.disabled}", style="dim"))
         return
-    shown = [c for c in result.checks if options.verbose or c.outcome.status is not Status.PASS]
+    quiet = {Status.PASS, Status.NOT_APPLICABLE}  # what needs no reading under a failure
+    shown = [c for c in result.checks if options.verbose or c.outcome.status not in quiet]
     for check in shown:
         _check(console, check, detail, options)
     planned = [ref.id for ref in result.item.checks if ref.planned]
