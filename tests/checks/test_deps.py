@@ -1143,3 +1143,10 @@ def test_policy_not_applicable() -> None:
 def test_every_check_has_a_title_and_a_fix() -> None:
     for check in (LockfileCommitted, Pinned, Audit, Updates, Sbom, Policy):
         assert check.title() and check.fix, check.id
+
+
+def test_audit_of_a_manifest_without_dependencies_says_so(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "solo"\nversion = "0.1.0"\n')
+    outcome = run_check(Audit, tmp_path)
+    assert outcome.status is Status.NOT_APPLICABLE
+    assert outcome.summary == "no third-party dependencies to audit (Cargo.toml declares none)"

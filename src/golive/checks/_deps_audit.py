@@ -84,6 +84,10 @@ def audit(
     dependencies, unresolved = _dependencies(inventory)
     if not dependencies and not unresolved:
         if not inventory.with_dependencies:
+            if inventory.manifests:
+                names = ", ".join(m.path for m in inventory.manifests[:3])
+                verb = "declares" if len(inventory.manifests) == 1 else "declare"
+                return not_applicable(f"no third-party dependencies to audit ({names} {verb} none)")
             return not_applicable("no dependency manifests or lockfiles")
         return not_applicable("the manifests declare only local (workspace or path) dependencies")
     reports = _run_sources(inventory, root, dependencies, advisories)
