@@ -17,7 +17,7 @@ from golive.checks._ci_rules import (
     synthesized_commands,
     task_target,
 )
-from golive.checks._ci_yaml import Reference, YamlError, YamlMap, parse_yaml
+from golive.checks._yaml import Reference, YamlError, YamlMap, parse_yaml
 from golive.checks.repository import Repository
 from golive.model import Location
 

@@ -13,7 +13,7 @@ from golive.checks._ci_model import (
     Script,
     Step,
 )
-from golive.checks._ci_yaml import YamlMap, YamlSeq
+from golive.checks._yaml import YamlMap, YamlSeq
 from golive.model import Location
 
 __all__ = ["read_action", "read_workflow"]

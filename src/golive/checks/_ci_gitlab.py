@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from golive.checks._ci_model import Image, Include, InvalidConfigError, Job, Pipeline, Script, Step
-from golive.checks._ci_yaml import Reference, YamlError, YamlMap, YamlSeq
+from golive.checks._yaml import Reference, YamlError, YamlMap, YamlSeq
 from golive.model import Finding, Location
 
 __all__ = ["read_gitlab"]

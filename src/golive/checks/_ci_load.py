@@ -9,7 +9,7 @@ from golive.checks._ci_github import read_action, read_workflow
 from golive.checks._ci_gitlab import read_gitlab
 from golive.checks._ci_model import CiPipelines, InvalidConfigError, Pipeline, System, Unreadable
 from golive.checks._ci_other import read_azure, read_bitbucket, read_circleci, read_jenkinsfile
-from golive.checks._ci_yaml import YamlError, parse_yaml
+from golive.checks._yaml import YamlError, parse_yaml
 from golive.checks.repository import Repository
 from golive.model import Finding, Location
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from golive.checks._ci_model import InvalidConfigError, Job, Pipeline, Script, Step
-from golive.checks._ci_yaml import YamlMap, YamlSeq
+from golive.checks._yaml import YamlMap, YamlSeq
 from golive.model import Location
 
 __all__ = ["read_azure", "read_bitbucket", "read_circleci", "read_jenkinsfile"]
