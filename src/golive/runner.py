@@ -24,7 +24,7 @@ from golive import __version__
 from golive.checklist import Checklist
 from golive.checks import _process
 from golive.checks.base import Check, CheckParams, Skip
-from golive.checks.fixtures import RunOptions
+from golive.checks.fixtures import RunOptions, ServiceInfo
 from golive.checks.registry import Registry
 from golive.model import (
     CheckResult,
@@ -129,7 +129,8 @@ def run_review(
     plan = _plan(evaluated, registry, scope)
     options = options or RunOptions()
     options = replace(options, exclude=(*checklist.exclude, *options.exclude))
-    seeds = {"root": root.resolve(), "options": options}
+    about = checklist.about or ServiceInfo(name=checklist.service, targets=checklist.targets)
+    seeds = {"root": root.resolve(), "options": options, "service": about}
     shared = _Fixtures(registry.fixtures if fixtures is None else fixtures, seeds)
     outcomes = _Execution(plan, shared, jobs or _default_jobs(), on_event).run()
     results = tuple(_item_result(item, scope, outcomes, registry) for item in evaluated)
@@ -287,9 +288,14 @@ def execute_check(
     root: Path,
     fixtures: Mapping[str, Callable[..., Any]],
     options: RunOptions | None = None,
+    service: ServiceInfo | None = None,
 ) -> Outcome:
     """Run one check on its own, with fresh fixtures (for tests and `golive.testing`)."""
-    seeds = {"root": root.resolve(), "options": options or RunOptions()}
+    seeds = {
+        "root": root.resolve(),
+        "options": options or RunOptions(),
+        "service": service or ServiceInfo(name=root.resolve().name),
+    }
     return _execute(check, params, _Fixtures(fixtures, seeds))
 
 

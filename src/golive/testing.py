@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.checks.base import Check
-from golive.checks.fixtures import RunOptions
+from golive.checks.fixtures import RunOptions, ServiceInfo
 from golive.checks.registry import Registry
 from golive.model import Outcome
 from golive.runner import execute_check
@@ -25,10 +25,18 @@ def _installed() -> Registry:
 
 
 def run_check(
-    check: type[Check], root: Path | str, *, options: RunOptions | None = None, **params: Any
+    check: type[Check],
+    root: Path | str,
+    *,
+    options: RunOptions | None = None,
+    service: ServiceInfo | None = None,
+    **params: Any,
 ) -> Outcome:
     """Run `check` against the repository at `root` with `params`, as a review would (with
-    the fixtures of every installed check family, and `options` as `golive check` sets them)."""
+    the fixtures of every installed check family; `options` as `golive check` sets them and
+    `service` as golive.toml declares it)."""
     model = check.Params.model_validate(params)
     fixtures = _installed().fixtures
-    return execute_check(check, model, root=Path(root), fixtures=fixtures, options=options)
+    return execute_check(
+        check, model, root=Path(root), fixtures=fixtures, options=options, service=service
+    )

@@ -440,3 +440,25 @@ def test_service_exclude_reaches_the_checks(repo: Path) -> None:
     from golive.testing import run_check
 
     assert run_check(TodoMarkers, repo).status is Status.FAIL  # without the checklist's exclude
+
+
+def test_what_the_service_declares_reaches_the_checks(repo: Path) -> None:
+    write(
+        repo,
+        """[service]
+name = "payments"
+health = { liveness = "/healthz", readiness = "/readyz" }
+recovery = { rto = "4_hours", rpo = "15m" }
+
+[targets.staging]
+url = "https://127.0.0.1:8443"
+allow_private = true
+""",
+    )
+    about = load_checklist(repo, REGISTRY).about
+    assert about is not None
+    assert (about.name, about.liveness, about.readiness) == ("payments", "/healthz", "/readyz")
+    assert (about.rto, about.rpo) == (4 * 3600.0, 900.0)
+    assert [t.name for t in about.targets] == ["staging"]
+    found = problems(repo, '[service]\nhealth = { liveness = "healthz" }\n')
+    assert found == ['golive.toml:2:23: "healthz" is not a path; write it as "/healthz"']

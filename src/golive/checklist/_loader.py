@@ -24,6 +24,7 @@ from golive.checklist._schema import (
     SectionSpec,
     ServiceFile,
 )
+from golive.checks.fixtures import ServiceInfo
 from golive.checks.registry import Registry
 from golive.model import (
     AttestRequirement,
@@ -55,6 +56,7 @@ class Checklist:
     source: str | None = None  # the service's checklist file, if it has one
     notes: tuple[str, ...] = ()  # things worth saying that are not errors (deprecated ids)
     exclude: tuple[str, ...] = ()  # paths the review leaves out ([service] exclude)
+    about: ServiceInfo | None = None  # what [service] and [targets] declare
 
     def item(self, item_id: str) -> Item | None:
         return next((item for item in self.items if item.id == item_id), None)
@@ -94,25 +96,34 @@ def load_checklist(
     if source is not None:
         builder.apply(source, spec.sections, spec.items, spec.checks)
     checklist = builder.build(service=spec.service.name or _service_name(root), profiles=names)
+    targets = tuple(
+        Target(
+            name=name,
+            url=t.url,
+            allow_private=t.allow_private,
+            consent=t.consent,
+            environment=t.environment,
+        )
+        for name, t in spec.targets.items()
+    )
     return Checklist(
         service=checklist.service,
         profiles=checklist.profiles,
         sections=checklist.sections,
         items=checklist.items,
         policy=Policy(unknown=spec.policy.unknown, strict=spec.policy.strict),
-        targets=tuple(
-            Target(
-                name=name,
-                url=t.url,
-                allow_private=t.allow_private,
-                consent=t.consent,
-                environment=t.environment,
-            )
-            for name, t in spec.targets.items()
-        ),
+        targets=targets,
         source=source.display if source else None,
         notes=checklist.notes,
         exclude=tuple(spec.service.exclude),
+        about=ServiceInfo(
+            name=checklist.service,
+            liveness=spec.service.health.liveness,
+            readiness=spec.service.health.readiness,
+            rto=_seconds(spec.service.recovery.rto),
+            rpo=_seconds(spec.service.recovery.rpo),
+            targets=targets,
+        ),
     )
 
 
@@ -131,6 +142,10 @@ def _service_spec(source: SourceFile | None) -> tuple[ServiceFile, list[Problem]
         return ServiceFile.model_validate(usable), problems
     except ValidationError:  # the defaults of the rest cannot stand in: report what we have
         raise ConfigError(problems) from None
+
+
+def _seconds(text: str | None) -> float | None:
+    return parse_duration(text) if text is not None else None
 
 
 def _find_config(root: Path, config: Path | None) -> SourceFile | None:

@@ -130,11 +130,36 @@ class ProfileFile(_Strict):
     merge: dict[Id, Id | list[Id]] = Field(default_factory=dict)
 
 
+def _endpoint(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f'"{value}" is not a path; write it as "/healthz"')
+    return value
+
+
+Endpoint = Annotated[str, AfterValidator(_endpoint)]
+
+
+class HealthSpec(_Strict):
+    """The service's health endpoints, as its probes and live checks should find them."""
+
+    liveness: Endpoint | None = None
+    readiness: Endpoint | None = None
+
+
+class RecoverySpec(_Strict):
+    """The recovery objectives the service commits to."""
+
+    rto: DurationText | None = None
+    rpo: DurationText | None = None
+
+
 class ServiceSpec(_Strict):
     name: str | None = None
     profiles: list[str] = Field(default_factory=lambda: ["production"], min_length=1)
     # gitignore-style patterns of paths the review leaves out: test fixtures, vendored code
     exclude: list[str] = Field(default_factory=list)
+    health: HealthSpec = Field(default_factory=HealthSpec)
+    recovery: RecoverySpec = Field(default_factory=RecoverySpec)
 
 
 class PolicySpec(_Strict):

@@ -1,7 +1,8 @@
 """Fixtures: the shared inputs checks ask for by parameter name, computed once per run.
 
 A fixture is a function whose parameters name other fixtures, or the seeds the runner
-provides: `root` (the repository's directory) and `options` (`RunOptions`). It may raise
+provides: `root` (the repository's directory), `options` (`RunOptions`) and `service`
+(`ServiceInfo`, what the checklist declares about the service). It may raise
 `NotApplicable` or `Unknown`; every check that asked for it then ends with that status and
 reason. A check family may add fixtures of its own through a module-level `FIXTURES`.
 """
@@ -14,11 +15,26 @@ from pathlib import Path
 from typing import Any
 
 from golive.checks import _cargo
+from golive.checks._manifests import Manifests, load_manifests
 from golive.checks.repository import Repository
+from golive.model import Target
 
-__all__ = ["FIXTURES", "SEEDS", "RunOptions"]
+__all__ = ["FIXTURES", "SEEDS", "RunOptions", "ServiceInfo"]
 
-SEEDS = frozenset({"root", "options"})
+SEEDS = frozenset({"root", "options", "service"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceInfo:
+    """What the checklist declares about the service (a seed fixture): `[service]` and
+    `[targets]` of golive.toml. Anything not declared is None."""
+
+    name: str
+    liveness: str | None = None  # the health endpoints probes and live checks should use
+    readiness: str | None = None
+    rto: float | None = None  # recovery objectives, in seconds
+    rpo: float | None = None
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +53,12 @@ def repo(root: Path, options: RunOptions) -> Repository:
     return Repository.scan(root, exclude=options.exclude)
 
 
+def manifests(repo: Repository) -> Manifests:
+    """Every document with `apiVersion` and `kind` (Kubernetes, Argo Rollouts, PrometheusRule
+    ...), parsed once; unreadable files are kept with their reason."""
+    return load_manifests(repo)
+
+
 def cargo_workspace(repo: Repository) -> _cargo.CargoWorkspace:
     """The Rust workspace at the repository root (not applicable without a Cargo.toml)."""
     return _cargo.load_workspace(repo)
@@ -53,5 +75,6 @@ def rust_diagnostics(cargo: _cargo.Cargo) -> _cargo.Diagnostics:
 
 
 FIXTURES: Mapping[str, Callable[..., Any]] = {
-    fixture.__name__: fixture for fixture in (repo, cargo_workspace, cargo, rust_diagnostics)
+    fixture.__name__: fixture
+    for fixture in (repo, manifests, cargo_workspace, cargo, rust_diagnostics)
 }

@@ -1,0 +1,142 @@
+"""Kubernetes-style documents of the repository, parsed once for every family that reads them.
+
+A document is a resource when it has `apiVersion` and `kind` (Kubernetes objects, Argo
+Rollouts, Flagger canaries, PrometheusRules, CronJobs...). Files are read through the safe
+YAML layer; a file that cannot be read is kept with its reason, so a check can say `unknown`
+rather than pretend the file held nothing. Helm chart templates are not plain YAML: the
+charts are listed, and rendering them is left to the families that need it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from golive.checks._yaml import YamlError, YamlMap, parse_yaml_documents
+from golive.checks.repository import Repository
+from golive.model import Location
+
+__all__ = ["Manifests", "Resource", "Unreadable", "load_manifests"]
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resource:
+    """One document with `apiVersion` and `kind`, and where it is written."""
+
+    path: str
+    index: int  # the document's position in its file, from 0
+    api_version: str
+    kind: str
+    name: str | None
+    namespace: str | None
+    body: YamlMap
+    location: Location
+
+    @property
+    def ref(self) -> str:
+        """`Kind/namespace/name` (or `Kind/name`), the way findings and waivers name it."""
+        parts = [self.kind, *([self.namespace] if self.namespace else []), self.name or "?"]
+        return "/".join(parts)
+
+    @property
+    def group(self) -> str:
+        """The API group (`apps`, `argoproj.io`; empty for the core group)."""
+        return self.api_version.rpartition("/")[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unreadable:
+    """A file that looked like a manifest but could not be read, and why."""
+
+    path: str
+    reason: str
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifests:
+    """Every resource of the repository, in file order, and what could not be read."""
+
+    resources: tuple[Resource, ...]
+    unreadable: tuple[Unreadable, ...] = ()
+    charts: tuple[str, ...] = ()  # directories holding a Helm Chart.yaml
+
+    def of_kind(self, *kinds: str) -> list[Resource]:
+        wanted = set(kinds)
+        return [resource for resource in self.resources if resource.kind in wanted]
+
+    def in_chart(self, path: str) -> bool:
+        return any(path == chart or path.startswith(chart + "/") for chart in self.charts)
+
+
+def load_manifests(repo: Repository) -> Manifests:
+    charts = tuple(
+        path.rpartition("/")[0] for path in repo.files if path.rpartition("/")[2] == "Chart.yaml"
+    )
+    resources: list[Resource] = []
+    unreadable: list[Unreadable] = []
+    for path in repo.files:
+        if not path.endswith(_SUFFIXES) or _in(path, charts):
+            continue
+        text = repo.text(path)
+        if text is None or "apiVersion" not in text or "kind" not in text:
+            continue  # cheap: most YAML files of a repository are not manifests
+        try:
+            documents = _documents(text, path)
+        except YamlError as error:
+            unreadable.append(Unreadable(path=path, reason=error.message, location=error.location))
+            continue
+        resources.extend(_resources(path, documents))
+    return Manifests(resources=tuple(resources), unreadable=tuple(unreadable), charts=charts)
+
+
+def _in(path: str, charts: Iterable[str]) -> bool:
+    return any(path.startswith(chart + "/") if chart else True for chart in charts)
+
+
+def _documents(text: str, path: str) -> list[Any]:
+    if path.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            where = Location(path=path, line=error.lineno, column=error.colno)
+            raise YamlError(f"not valid JSON: {error.msg}", where) from None
+        # JSON is YAML: read it again through the YAML layer to keep positions.
+        return parse_yaml_documents(text, path) if isinstance(data, dict) else []
+    return parse_yaml_documents(text, path)
+
+
+def _resources(path: str, documents: list[Any]) -> Iterator[Resource]:
+    for index, document in enumerate(documents):
+        if not isinstance(document, YamlMap):
+            continue
+        items = document.get("items") if document.get("kind") == "List" else None
+        for body in items if isinstance(items, list) else [document]:
+            resource = _resource(path, index, body)
+            if resource is not None:
+                yield resource
+
+
+def _resource(path: str, index: int, body: Any) -> Resource | None:
+    if not isinstance(body, YamlMap):
+        return None
+    api_version, kind = body.get("apiVersion"), body.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    metadata = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return Resource(
+        path=path,
+        index=index,
+        api_version=api_version,
+        kind=kind,
+        name=name if isinstance(name, str) else None,
+        namespace=namespace if isinstance(namespace, str) else None,
+        body=body,
+        location=body.location,
+    )
