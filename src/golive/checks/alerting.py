@@ -1,0 +1,1 @@
+"""Alerting and observability: alert rules by category and quality, routing, dashboards, SLO definitions."""

@@ -1,0 +1,1 @@
+"""Backups and recovery: backup jobs and their schedule, retention, recovery objectives, restore tests."""

@@ -1,0 +1,1 @@
+"""Environment configuration: required fields, types, ranges, production-safe values, schemas, parity."""

@@ -1,0 +1,1 @@
+"""Progressive delivery: Argo Rollouts and Flagger canaries and blue-green rollouts against the policy."""

@@ -1,0 +1,1 @@
+"""Kubernetes manifests: schema, resources, probes, disruption budgets, autoscaling, security context, network."""
