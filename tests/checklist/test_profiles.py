@@ -157,7 +157,7 @@ def test_tusklang_valued_keys_are_parameters_of_the_items_they_govern(tusklang: 
             name: value.text if hasattr(value, "text") else value
             for ref in item.checks
             for name, value in ref.params
-            if value is not None
+            if value not in (None, {}, [])
         }
 
     assert params("tests.coverage-threshold")["min"] == ">=80%"

@@ -66,3 +66,36 @@ def test_the_real_corpus_reads_completely() -> None:
     manifests = load_manifests(Repository.scan(CORPUS))
     assert len(manifests.resources) > 400 and manifests.unreadable == ()
     assert len(manifests.of_kind("PrometheusRule")) >= 8 and manifests.of_kind("Rollout")
+
+
+def test_deeply_nested_json_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    deep = (
+        '{"apiVersion": "v1", "kind": "ConfigMap", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    manifests = load_manifests(repo_with(tmp_path, {"deep.json": deep}))
+    assert [u.path for u in manifests.unreadable] == ["deep.json"]
+
+
+def test_a_chart_at_the_root_hides_only_its_templates(tmp_path: Path) -> None:
+    manifests = load_manifests(
+        repo_with(
+            tmp_path,
+            {
+                "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+                "templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+                "crds/widget.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n",
+                "list.json": '[{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}]',
+            },
+        )
+    )
+    assert [r.ref for r in manifests.resources] == [
+        "CustomResourceDefinition/widgets.example.com",
+        "Namespace/shop",
+    ]
+    assert manifests.charts == ("",) and manifests.in_chart("templates/deploy.yaml")
+
+
+def test_an_oversized_manifest_file_is_unreadable_not_forgotten(tmp_path: Path) -> None:
+    big = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n" + "  k: v\n" * 400_000
+    manifests = load_manifests(repo_with(tmp_path, {"big.yaml": big}))
+    assert [(u.path, u.reason) for u in manifests.unreadable] == [("big.yaml", "too large to read")]

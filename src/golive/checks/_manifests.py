@@ -10,17 +10,21 @@ charts are listed, and rendering them is left to the families that need it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from golive.checks._yaml import YamlError, YamlMap, parse_yaml_documents
+from golive.checks._yaml import YamlError, YamlMap, YamlSeq, parse_yaml_documents
 from golive.checks.repository import Repository
 from golive.model import Location
 
 __all__ = ["Manifests", "Resource", "Unreadable", "load_manifests"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
+# `apiVersion` and `kind` written as keys (YAML, also in a list; or JSON), not just as words.
+_KEY_API = re.compile(r'(?m)^[\s-]*apiVersion\s*:|"apiVersion"\s*:')
+_KEY_KIND = re.compile(r'(?m)^[\s-]*kind\s*:|"kind"\s*:')
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +74,8 @@ class Manifests:
         return [resource for resource in self.resources if resource.kind in wanted]
 
     def in_chart(self, path: str) -> bool:
-        return any(path == chart or path.startswith(chart + "/") for chart in self.charts)
+        """Whether `path` is a template of a chart (not plain YAML until rendered)."""
+        return _in(path, self.charts)
 
 
 def load_manifests(repo: Repository) -> Manifests:
@@ -83,8 +88,14 @@ def load_manifests(repo: Repository) -> Manifests:
         if not path.endswith(_SUFFIXES) or _in(path, charts):
             continue
         text = repo.text(path)
-        if text is None or "apiVersion" not in text or "kind" not in text:
-            continue  # cheap: most YAML files of a repository are not manifests
+        if text is None:
+            if path in repo.skipped_large:  # never silently: it may hold the manifests
+                where = Location(path=path)
+                unreadable.append(Unreadable(path=path, reason="too large to read", location=where))
+            continue
+        if not (_KEY_API.search(text) and _KEY_KIND.search(text)):
+            continue  # most YAML files of a repository are not manifests; a broken one that
+            # merely mentions the words must not make every manifest check unknown
         try:
             documents = _documents(text, path)
         except YamlError as error:
@@ -95,7 +106,13 @@ def load_manifests(repo: Repository) -> Manifests:
 
 
 def _in(path: str, charts: Iterable[str]) -> bool:
-    return any(path.startswith(chart + "/") if chart else True for chart in charts)
+    """Whether `path` is under a chart's templates/ (or its bundled charts/): Go templates,
+    not YAML. A chart's crds/ and values files are plain and read as usual."""
+    for chart in charts:
+        prefix = f"{chart}/" if chart else ""
+        if path.startswith((f"{prefix}templates/", f"{prefix}charts/")):
+            return True
+    return False
 
 
 def _documents(text: str, path: str) -> list[Any]:
@@ -105,17 +122,23 @@ def _documents(text: str, path: str) -> list[Any]:
         except json.JSONDecodeError as error:
             where = Location(path=path, line=error.lineno, column=error.colno)
             raise YamlError(f"not valid JSON: {error.msg}", where) from None
+        except RecursionError:
+            raise YamlError("nested too deeply to read", Location(path=path)) from None
         # JSON is YAML: read it again through the YAML layer to keep positions.
-        return parse_yaml_documents(text, path) if isinstance(data, dict) else []
+        return parse_yaml_documents(text, path) if isinstance(data, dict | list) else []
     return parse_yaml_documents(text, path)
 
 
 def _resources(path: str, documents: list[Any]) -> Iterator[Resource]:
     for index, document in enumerate(documents):
-        if not isinstance(document, YamlMap):
+        if isinstance(document, YamlSeq):  # a JSON array of resources
+            bodies: list[Any] = list(document)
+        elif isinstance(document, YamlMap):
+            items = document.get("items") if document.get("kind") == "List" else None
+            bodies = list(items) if isinstance(items, list) else [document]
+        else:
             continue
-        items = document.get("items") if document.get("kind") == "List" else None
-        for body in items if isinstance(items, list) else [document]:
+        for body in bodies:
             resource = _resource(path, index, body)
             if resource is not None:
                 yield resource
