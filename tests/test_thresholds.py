@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from decimal import Decimal
@@ -15,6 +16,7 @@ from golive.thresholds import (
     Quantity,
     Threshold,
     ThresholdError,
+    describe_duration,
     format_duration,
     min_samples,
     parse_duration,
@@ -196,6 +198,25 @@ def test_duration_parses(text: str, seconds: float) -> None:
 )
 def test_format_duration(seconds: float, shown: str) -> None:
     assert format_duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0, "0 s"),
+        (0.001, "1 ms"),
+        (0.42, "0.42 s"),
+        (59.999, "1 min"),
+        (200, "3 min 20 s"),
+        (18_720, "5 h 12 min"),
+        (90_061, "1 d 1 h"),
+        (7 * DAY, "7 d"),
+        (-5, "-5 s"),
+        (math.inf, "inf"),
+    ],
+)
+def test_describe_duration_rounds_to_two_units(seconds: float, said: str) -> None:
+    assert describe_duration(seconds) == said
 
 
 @pytest.mark.parametrize(

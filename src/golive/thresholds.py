@@ -17,6 +17,7 @@ __all__ = [
     "Range",
     "Threshold",
     "ThresholdError",
+    "describe_duration",
     "format_duration",
     "min_samples",
     "parse_duration",
@@ -313,6 +314,30 @@ def format_duration(seconds: float) -> str:
     if seconds < 0:
         return f"-{format_duration(-seconds)}"
     return " ".join(_pick(seconds, _DURATION_DISPLAY, "s"))
+
+
+def describe_duration(seconds: float) -> str:
+    """A span the way people say it, in at most two units: "0.42 s", "45 min", "3 d 4 h".
+
+    For ages and run times measured by a check; unlike `format_duration` it rounds, so the text
+    need not read back as the exact value.
+    """
+    if not math.isfinite(seconds):
+        return repr(seconds)
+    if seconds < 0:
+        return f"-{describe_duration(-seconds)}"
+    if 0 < seconds < 0.01:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 59.995:
+        return f"{seconds:.2f}".rstrip("0").rstrip(".") + " s"
+    whole = round(seconds)
+    for size, unit, smaller, rest in ((86_400, "d", 3600, "h"), (3600, "h", 60, "min")):
+        if whole >= size:
+            big, small = divmod(whole, size)
+            small //= smaller
+            return f"{big} {unit}" + (f" {small} {rest}" if small else "")
+    minutes, rest_seconds = divmod(whole, 60)
+    return f"{minutes} min" + (f" {rest_seconds} s" if rest_seconds else "")
 
 
 def min_samples(statistic: str) -> int:

@@ -197,14 +197,16 @@ def test_the_newest_report_is_read(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     shutil.copytree(SHOP, root)
     shutil.copy(REPORTS / "llvm-cov.json", root / "coverage.json")
-    old = time.time() - 3600
+    now = time.time()
+    old = now - 3600
+    os.utime(root / "lcov.info", (now, now))  # copytree keeps the fixture's own, any age
     os.utime(root / "coverage.json", (old, old))
     outcome = run_check(LineCoverage, root)
     assert (outcome.facts["report"], outcome.facts["reports_found"]) == ("lcov.info", 2)
     os.utime(root / "lcov.info", (old - 60, old - 60))
     outcome = run_check(LineCoverage, root)
     assert (outcome.facts["report"], outcome.facts["format"]) == ("coverage.json", "llvm-cov JSON")
-    assert outcome.facts["report_age"] == "60 min"
+    assert outcome.facts["report_age"] == "1 h"
 
 
 def test_reports_in_build_folders_are_found(tmp_path: Path) -> None:

@@ -291,7 +291,7 @@ def test_a_real_passing_pytest_report(tmp_path: Path) -> None:
     outcome = run_check(JUnitResults, tmp_path, max_age="1h", max_duration="60s")
     assert outcome.status is Status.PASS
     assert outcome.summary == "1 test(s) passed"
-    assert outcome.required == "0 failed, suite <= 60 s, report <= 60 min old"
+    assert outcome.required == "0 failed, suite <= 1 min, report <= 1 h old"
     assert outcome.facts["report"] == "test-results/unit.xml"
 
 
@@ -328,7 +328,7 @@ def test_an_old_report_fails_max_age(tmp_path: Path) -> None:
     (tmp_path / "junit.xml").write_text(junit_report(stamp))
     outcome = run_check(JUnitResults, tmp_path, max_age="1h")
     assert outcome.status is Status.FAIL
-    assert outcome.summary == "the report is 2 h old, older than 60 min"
+    assert outcome.summary == "the report is 2 h old, older than 1 h"
     assert run_check(JUnitResults, tmp_path, max_age="3h").status is Status.PASS
     assert run_check(JUnitResults, tmp_path).status is Status.PASS  # age reported, not judged
 

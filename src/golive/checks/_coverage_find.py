@@ -15,8 +15,9 @@ from golive.checks._coverage_formats import CoverageData, ReportError, read_cove
 from golive.checks._coverage_paths import PathPlacer
 from golive.checks.base import Facts, Unknown
 from golive.checks.repository import Repository
+from golive.thresholds import describe_duration
 
-__all__ = ["COMMON_PLACES", "CoverageReports", "FoundReport", "human_duration", "report_facts"]
+__all__ = ["COMMON_PLACES", "CoverageReports", "FoundReport", "report_facts"]
 
 COMMON_PLACES = (
     "lcov.info",
@@ -124,19 +125,9 @@ def report_facts(found: FoundReport, data: CoverageData) -> Facts:
     return {
         "report": found.shown,
         "format": data.format,
-        "report_age": human_duration(found.age),
+        "report_age": describe_duration(found.age),
         "report_age_s": round(found.age, 1),
         "reports_found": found.candidates,
         "files": len(data.files),
         "files_outside_repository": len(data.outside),
     }
-
-
-def human_duration(seconds: float) -> str:
-    """A duration the way a person says it: 0.42 s, 1.97 s, 3.5 min, 5.2 h, 3.1 d."""
-    if seconds < 90:
-        return f"{seconds:.2f}".rstrip("0").rstrip(".") + " s"
-    for limit, unit, size in ((5400, "min", 60), (172_800, "h", 3600)):
-        if seconds < limit:
-            return f"{seconds / size:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{seconds / 86_400:.1f}".removesuffix(".0") + " d"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from golive.checks._coverage_find import human_duration
 from golive.checks._coverage_paths import PathPlacer
 from golive.checks._tests_integration import integration_signs
 from golive.checks._tests_junit import (
@@ -30,6 +29,7 @@ from golive.checks.base import (
 from golive.checks.params import Duration
 from golive.checks.repository import Repository
 from golive.model import Finding, Kind, Location, Outcome
+from golive.thresholds import describe_duration
 
 __all__ = [
     "FIXTURES",
@@ -230,7 +230,7 @@ class JUnitResults(Check):
         age, age_from = age_of(run)
         passed_count, skipped = run.count("passed"), run.count("skipped")
         broken = [case for case in run.cases if case.outcome in {"failed", "error"}]
-        took = human_duration(run.seconds) if run.seconds is not None else "an unknown time"
+        took = describe_duration(run.seconds) if run.seconds is not None else "an unknown time"
         facts: dict[str, str | int | float | bool] = {
             "report": ", ".join(run.files[:5]) + (" ..." if len(run.files) > 5 else ""),
             "report_files": len(run.files),
@@ -240,7 +240,7 @@ class JUnitResults(Check):
             "errors": run.count("error"),
             "skipped": skipped,
             "flaky": sum(case.flaky for case in run.cases),
-            "age": human_duration(age),
+            "age": describe_duration(age),
             "age_s": round(age, 1),
             "age_from": age_from,
             "not_junit_files": len(run.skipped_files),
@@ -249,7 +249,7 @@ class JUnitResults(Check):
             facts["seconds"] = round(run.seconds, 3)
         observed = (
             f"{passed_count} passed, {len(broken)} failed, {skipped} skipped in {took}; "
-            f"report {human_duration(age)} old"
+            f"report {describe_duration(age)} old"
         )
         problems, findings = _problems(run, broken, params, age)
         required = _required(params)
@@ -265,7 +265,7 @@ class JUnitResults(Check):
         if params.max_duration is not None and run.seconds is None:
             return unknown(
                 "the report gives no times, so the suite's duration cannot be compared with "
-                f"the {human_duration(params.max_duration)} limit",
+                f"the {describe_duration(params.max_duration)} limit",
                 observed=observed,
                 facts=facts,
             )
@@ -296,20 +296,18 @@ def _problems(
         problems.append("the report holds no test cases")
     limit = params.max_duration
     if limit is not None and run.seconds is not None and run.seconds > limit:
-        problems.append(
-            f"the suite took {human_duration(run.seconds)}, over the {human_duration(limit)} limit"
-        )
+        took, most = describe_duration(run.seconds), describe_duration(limit)
+        problems.append(f"the suite took {took}, over the {most} limit")
     if params.max_age is not None and age > params.max_age:
-        problems.append(
-            f"the report is {human_duration(age)} old, older than {human_duration(params.max_age)}"
-        )
+        old, oldest = describe_duration(age), describe_duration(params.max_age)
+        problems.append(f"the report is {old} old, older than {oldest}")
     return problems, findings
 
 
 def _required(params: ResultsParams) -> str:
     parts = ["0 failed"]
     if params.max_duration is not None:
-        parts.append(f"suite <= {human_duration(params.max_duration)}")
+        parts.append(f"suite <= {describe_duration(params.max_duration)}")
     if params.max_age is not None:
-        parts.append(f"report <= {human_duration(params.max_age)} old")
+        parts.append(f"report <= {describe_duration(params.max_age)} old")
     return ", ".join(parts)
