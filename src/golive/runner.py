@@ -39,6 +39,7 @@ from golive.model import (
 
 __all__ = [
     "DEFAULT_SCOPE",
+    "FINDINGS_KEPT",
     "CheckFinished",
     "CheckStarted",
     "Event",
@@ -48,6 +49,11 @@ __all__ = [
 ]
 
 DEFAULT_SCOPE = frozenset({Kind.STATIC, Kind.TOOL, Kind.EVIDENCE, Kind.ATTEST})
+
+# Findings kept per check outcome. Reports (JSON, SARIF) carry every kept finding and the
+# terminal shows the first few; past this many, so that a repository with thousands of the
+# same problem still gives a report a person can open, the rest are counted in the facts.
+FINDINGS_KEPT = 1000
 
 _WORST_FIRST = (
     Status.ERROR,
@@ -274,7 +280,17 @@ def _execute(check: type[Check], params: CheckParams, fixtures: _Fixtures) -> Ou
             status=Status.ERROR,
             summary=f"the check returned {type(outcome).__name__}, not an Outcome",
         )
-    return outcome
+    return _bounded(outcome)
+
+
+def _bounded(outcome: Outcome) -> Outcome:
+    """At most FINDINGS_KEPT findings, the first ones (checks list the important first); the
+    count of the rest becomes the fact `findings_not_listed`."""
+    extra = len(outcome.findings) - FINDINGS_KEPT
+    if extra <= 0:
+        return outcome
+    facts = {**outcome.facts, "findings_not_listed": extra}
+    return replace(outcome, findings=outcome.findings[:FINDINGS_KEPT], facts=facts)
 
 
 async def _awaited(awaitable: Any) -> Any:

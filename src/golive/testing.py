@@ -36,7 +36,7 @@ def run_check(
     the fixtures of every installed check family; `options` as `golive check` sets them and
     `service` as golive.toml declares it)."""
     model = check.Params.model_validate(params)
-    fixtures = _installed().fixtures
+    fixtures = _installed().fixtures_for(check)
     return execute_check(
         check, model, root=Path(root), fixtures=fixtures, options=options, service=service
     )

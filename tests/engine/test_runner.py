@@ -16,6 +16,7 @@ from golive.checks.registry import PlannedCheck, Registry
 from golive.model import (
     AttestRequirement,
     CheckRef,
+    Finding,
     Item,
     Kind,
     Level,
@@ -24,7 +25,14 @@ from golive.model import (
     Section,
     Status,
 )
-from golive.runner import CheckFinished, CheckStarted, Event, combine, run_review
+from golive.runner import (
+    FINDINGS_KEPT,
+    CheckFinished,
+    CheckStarted,
+    Event,
+    combine,
+    run_review,
+)
 
 CALLS: list[str] = []
 BUILDS: list[str] = []
@@ -156,6 +164,17 @@ class Parameterised(Check):
         return passed("ok") if params.limit > 0 else failed("limit")
 
 
+class Floods(Check):
+    """Finds far more problems than a report lists."""
+
+    id = "test.floods"
+    kind = Kind.STATIC
+
+    def run(self, params: NoParams) -> Outcome:
+        found = [Finding(message=f"problem {n}", rule="flood") for n in range(FINDINGS_KEPT + 5)]
+        return failed("many problems", findings=found, facts={"problems": len(found)})
+
+
 class Async(Check):
     """An async check."""
 
@@ -183,7 +202,7 @@ def _absent() -> str:
 TEST_FIXTURES = {**FIXTURES, "expensive": _expensive, "broken": _broken, "absent": _absent}
 CHECKS = [
     Passes, Fails, Crashes, Sleeps, Shared, SharedToo, BrokenFixture, NothingHere, Undecided,
-    Live, AfterFailure, Parameterised, Async,
+    Live, AfterFailure, Parameterised, Floods, Async,
 ]  # fmt: skip
 PLANNED = PlannedCheck(id="test.planned", kind=Kind.STATIC, title="Not built yet", params={})
 REGISTRY = Registry(CHECKS, [PLANNED], fixtures=TEST_FIXTURES)
@@ -224,6 +243,14 @@ def test_a_crashing_check_marks_only_its_own_item_error() -> None:
     assert "RuntimeError: boom" in crashed.reason
     assert crashed.checks[0].outcome.trace is not None
     assert fine.status is Status.PASS
+
+
+def test_findings_past_the_limit_are_counted_not_listed() -> None:
+    (result,) = review(item("a", ref("test.floods"))).results
+    outcome = result.checks[0].outcome
+    assert len(outcome.findings) == FINDINGS_KEPT
+    assert outcome.findings[0].message == "problem 0"  # the first ones, in the check's order
+    assert outcome.facts == {"problems": FINDINGS_KEPT + 5, "findings_not_listed": 5}
 
 
 def test_an_overrunning_check_ends_unknown_and_the_review_goes_on() -> None:

@@ -16,7 +16,6 @@ from golive.model import Finding, Location, Outcome
 
 __all__ = ["Dashboard", "Dashboards", "dashboards_outcome", "load_dashboards"]
 
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
 _JSONNET = (".jsonnet", ".libsonnet")
 
 
@@ -64,7 +63,7 @@ def dashboards_outcome(
     mentioning = [b for b in boards if b.mentions((service, prefix))]
     kinds = sorted({b.how for b in boards})
     note = "" if mentioning else f"; none mentions {service!r} or the metrics prefix {prefix}_"
-    shown = [*mentioning, *(b for b in boards if b not in mentioning)][:_SHOWN]
+    shown = [*mentioning, *(b for b in boards if b not in mentioning)]
     return passed(
         f"{len(boards)} Grafana dashboard(s) ({', '.join(kinds)}){note}",
         observed=f"{len(mentioning)} of {len(boards)} mention {service!r}",

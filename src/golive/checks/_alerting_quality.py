@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 MIN_FOR = 60.0  # seconds: a shorter `for` pages on a blip
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
 _SUMMARY_KEYS = ("summary", "description", "message")
 _RUNBOOK_KEYS = ("runbook_url", "runbook")
 _META_METRICS = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
@@ -163,7 +162,7 @@ def quality_outcome(
             f"{len(verdict.failures)} problem(s) in the alert rules of {files} file(s)",
             observed=observed,
             required=required,
-            findings=[*verdict.failures, *problems, *verdict.waived][:_SHOWN],
+            findings=[*verdict.failures, *problems, *verdict.waived],
             remediation=fix,
             facts=facts,
         )

@@ -26,8 +26,6 @@ from golive.thresholds import Threshold
 
 __all__ = ["Cover", "ThresholdReview", "coverage", "required_outcome", "review_threshold"]
 
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
-
 
 @dataclass(frozen=True, kw_only=True)
 class Cover:
@@ -191,7 +189,7 @@ def required_outcome(
             + unread_summary(len(problems), rules.templates),
             observed=observed,
             required=required,
-            findings=[*problems, *verdict.failures][:_SHOWN],
+            findings=[*problems, *verdict.failures],
             facts=facts,
         )
     if verdict.failures:
@@ -208,7 +206,7 @@ def required_outcome(
             summary,
             observed=observed,
             required=required,
-            findings=[*verdict.failures, *evidence, *verdict.waived][:_SHOWN],
+            findings=[*verdict.failures, *evidence, *verdict.waived],
             remediation=fix,
             facts=facts,
         )

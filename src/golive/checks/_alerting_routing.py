@@ -25,7 +25,6 @@ __all__ = ["Review", "Unit", "review_unit", "routing_outcome", "units"]
 # a receiver with a paging integration; when no route selects by severity at all, they page when
 # the root route's receiver does, since every alert then goes there.
 
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
 _SEVERITY_LABELS = frozenset({"severity", "sloth_severity"})
 _CRITICAL = ("critical", "page")
 
@@ -115,7 +114,7 @@ def routing_outcome(
             f"{len(verdict.failures)} routing problem(s) in {len(found)} configuration(s)",
             observed=observed,
             required=required,
-            findings=[*verdict.failures, *evidence, *verdict.waived, *notes][:_SHOWN],
+            findings=[*verdict.failures, *evidence, *verdict.waived, *notes],
             remediation=fix,
             facts=facts,
         )
@@ -139,7 +138,7 @@ def routing_outcome(
         + (" and critical alerts page" if paging else ""),
         observed=observed,
         required=required,
-        findings=[*evidence, *notes][:_SHOWN],
+        findings=[*evidence, *notes],
         facts=facts,
     )
 

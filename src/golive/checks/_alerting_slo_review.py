@@ -20,8 +20,6 @@ __all__ = ["SloReview", "review_slos", "slo_outcome"]
 # be at most the limit and whose objective must cover the limit's percentile (99 % of requests
 # under 100 ms meets `p95 < 100ms`).
 
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
-
 
 @dataclass(frozen=True, kw_only=True)
 class SloReview:
@@ -79,7 +77,7 @@ def slo_outcome(
             f"{len(verdict.failures)} SLO problem(s)",
             observed=observed,
             required=required,
-            findings=[*verdict.failures, *verdict.waived, *review.evidence][:_SHOWN],
+            findings=[*verdict.failures, *verdict.waived, *review.evidence],
             remediation=fix,
             facts=facts,
         )
@@ -89,7 +87,7 @@ def slo_outcome(
             "are as strict as required",
             observed=observed,
             required=required,
-            findings=[*problems, *verdict.waived, *review.evidence][:_SHOWN],
+            findings=[*problems, *verdict.waived, *review.evidence],
             facts=facts,
         )
     if verdict.all_waived:
@@ -106,7 +104,7 @@ def slo_outcome(
         + (", each as strict as required" if limits else ""),
         observed=observed,
         required=required,
-        findings=[*review.evidence, *problems][:_SHOWN],
+        findings=[*review.evidence, *problems],
         facts=facts,
     )
 

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from golive.checks.base import Facts
 from golive.model import Finding, Outcome, Status
 
-__all__ = ["SHOWN", "Verdicts", "Waivers"]
-
-SHOWN = 100  # findings listed per outcome; the totals are in the facts
+__all__ = ["Verdicts", "Waivers"]
 
 
 class Waivers:
@@ -106,7 +104,7 @@ class Verdicts:
             summary=summary,
             observed=observed,
             required=required,
-            findings=tuple(findings[:SHOWN]),
+            findings=tuple(findings),
             remediation=remediation if status is Status.FAIL else None,
             facts=all_facts,
         )

@@ -10,9 +10,7 @@ from golive.checks._config_model import Unreadable
 from golive.checks.base import Facts, failed, passed, unknown
 from golive.model import Finding, Location, Outcome, Status
 
-__all__ = ["SHOWN", "Verdict", "unreadable_findings"]
-
-SHOWN = 100  # findings listed per outcome; the totals are in the facts
+__all__ = ["Verdict", "unreadable_findings"]
 
 
 def unreadable_findings(problems: Sequence[Unreadable], rule: str) -> list[Finding]:
@@ -57,7 +55,7 @@ class Verdict:
         unused = [pattern for pattern in self.waive if pattern not in used]
         if unused:
             all_facts["waivers_unused"] = ", ".join(unused)
-        listing = (active + open_questions + shown_waived)[:SHOWN]
+        listing = active + open_questions + shown_waived
         if active:
             return failed(
                 failing.format(n=len(active)),

@@ -13,7 +13,6 @@ from golive.model import Finding, Location, Outcome, Status
 
 __all__ = ["Judgement", "Notes", "Subject", "conclude"]
 
-_SHOWN = 100  # findings listed per outcome; the total is in the facts
 _ORDER = (Status.FAIL, Status.UNKNOWN, Status.WARN)  # worst first
 
 
@@ -134,7 +133,7 @@ def conclude(
             if counts[name]
         ),
         required=required,
-        findings=tuple(findings[:_SHOWN]),
+        findings=tuple(findings),
         remediation=remediation if status in {Status.FAIL, Status.WARN} else None,
         facts=all_facts,
     )

@@ -26,7 +26,6 @@ from golive.model import Finding, Location, Outcome
 
 __all__ = ["NO_DATA", "audit"]
 
-SHOWN = 50
 TOOL_TIMEOUT = 300.0
 NO_DATA = (
     "no vulnerability data: install pip-audit/cargo-audit, or give an offline advisory "
@@ -127,7 +126,7 @@ def audit(
             + (f"; also {gaps}" if gaps else ""),
             observed=observed,
             required="no known vulnerabilities",
-            findings=[_vulnerability(v, dependencies) for v in vulnerabilities][:SHOWN],
+            findings=[_vulnerability(v, dependencies) for v in vulnerabilities],
             remediation=fix,
             facts=facts,
         )
@@ -136,7 +135,7 @@ def audit(
             f"{gaps}; no known vulnerabilities among the rest",
             observed=observed,
             required="every dependency audited",
-            findings=[*unresolved, *(_unaudited(d) for d in unaudited.values())][:SHOWN],
+            findings=[*unresolved, *(_unaudited(d) for d in unaudited.values())],
             facts=facts,
         )
     return passed(

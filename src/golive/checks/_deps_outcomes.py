@@ -18,8 +18,6 @@ from golive.model import Finding, Location, Outcome
 
 __all__ = ["policy_outcome", "updates_outcome"]
 
-_SHOWN = 50
-
 
 def updates_outcome(
     *, repo: Repository, inventory: Inventory, cadence: float | None, fix: str
@@ -88,7 +86,7 @@ def updates_outcome(
             f"{len(findings)} problem(s) with automated dependency updates",
             observed=observed,
             required=required,
-            findings=findings[:_SHOWN],
+            findings=findings,
             remediation=fix,
             facts=facts,
         )
@@ -144,7 +142,7 @@ def policy_outcome(*, repo: Repository, inventory: Inventory, fix: str, timeout:
             f"{len(findings)} dependency policy gap(s)",
             observed="; ".join(observed) or "no policy",
             required="a license, ban and source policy for every ecosystem",
-            findings=findings[:_SHOWN],
+            findings=findings,
             remediation=fix,
             facts=facts,
         )

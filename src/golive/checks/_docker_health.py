@@ -14,7 +14,7 @@ when its templates mention a liveness or readiness probe.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from golive.checks._docker_build import Review
@@ -25,7 +25,7 @@ from golive.checks._yaml import YamlMap, YamlSeq
 from golive.checks.repository import Repository
 from golive.model import Location
 
-__all__ = ["image_names", "review_health"]
+__all__ = ["image_names", "kubernetes_containers", "review_health"]
 
 _ANNOTATION = re.compile(r"^golive:\s*image\s*=\s*(.+)$", re.IGNORECASE)
 _GENERIC = frozenset(
@@ -83,9 +83,16 @@ def image_names(dockerfile: Dockerfile, *, service: str, only: bool) -> list[str
 
 
 def review_health(
-    dockerfile: Dockerfile, manifests: Manifests, repo: Repository, *, service: str, only: bool
+    dockerfile: Dockerfile,
+    manifests: Manifests,
+    repo: Repository,
+    *,
+    containers: Sequence[_Container],
+    service: str,
+    only: bool,
 ) -> Review:
-    """docker.healthcheck: a HEALTHCHECK in the final stage, or probes where the image runs."""
+    """docker.healthcheck: a HEALTHCHECK in the final stage, or probes where the image runs
+    (`containers`: the `kubernetes_containers` of `manifests`, gathered once for all images)."""
     report = Reporter(rule="docker.healthcheck", subject=dockerfile.path)
     final = dockerfile.final
     declared = None
@@ -97,9 +104,7 @@ def review_health(
     if declared is not None and declared.args.split()[0].upper() != "NONE":
         return [], [report.note("HEALTHCHECK in the image", declared.location)]
     names = image_names(dockerfile, service=service, only=only)
-    running = _nearest(
-        [c for c in _containers(manifests) if _matches(c.image, names)], dockerfile.directory
-    )
+    running = _nearest([c for c in containers if _matches(c.image, names)], dockerfile.directory)
     missing = "HEALTHCHECK NONE" if declared is not None else "no HEALTHCHECK"
     where = declared.location if declared is not None else final.from_.location
     if running:
@@ -199,6 +204,11 @@ def _matches(image: str, names: list[str]) -> bool:
         repository == name or repository.endswith("/" + name) if "/" in name else last == name
         for name in names
     )
+
+
+def kubernetes_containers(manifests: Manifests) -> list[_Container]:
+    """Every container with an image in the manifests, with the probes it declares."""
+    return list(_containers(manifests))
 
 
 def _containers(manifests: Manifests) -> Iterator[_Container]:

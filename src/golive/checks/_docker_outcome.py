@@ -14,7 +14,6 @@ from golive.checks.base import Facts, NotApplicable
 from golive.model import Finding, Location, Outcome, Status
 
 __all__ = [
-    "SHOWN",
     "Problem",
     "Reporter",
     "Severity",
@@ -24,8 +23,6 @@ __all__ = [
     "review_all",
     "unreadable_problems",
 ]
-
-SHOWN = 100  # findings listed per outcome; the totals are in the facts
 
 
 class Severity(enum.Enum):
@@ -157,7 +154,7 @@ def conclude(
         summary=summary,
         observed=observed,
         required=required,
-        findings=tuple(findings[:SHOWN]),
+        findings=tuple(findings),
         remediation=remediation if status in {Status.FAIL, Status.WARN} else None,
         facts=all_facts,
     )

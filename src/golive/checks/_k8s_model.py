@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -62,8 +63,17 @@ class K8sResources:
     rendered: tuple[str, ...] = ()  # charts rendered with helm
 
     def of_kind(self, *kinds: str) -> list[Resource]:
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         wanted = set(kinds)
         return [resource for resource in self.resources if resource.kind in wanted]
+
+    @functools.cached_property
+    def _by_kind(self) -> dict[str, list[Resource]]:
+        index: dict[str, list[Resource]] = {}
+        for resource in self.resources:
+            index.setdefault(resource.kind, []).append(resource)
+        return index
 
     def gaps(self) -> list[str]:
         """Why some manifests could not be judged (unreadable files, unrendered charts)."""

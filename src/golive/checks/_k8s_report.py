@@ -10,9 +10,7 @@ from golive.checks._manifests import Resource
 from golive.checks.base import Facts, failed, passed, unknown, warned
 from golive.model import Finding, Location, Outcome, Status
 
-__all__ = ["SHOWN", "Report"]
-
-SHOWN = 100  # findings listed per outcome; the totals are in the facts
+__all__ = ["Report"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +113,7 @@ class Report:
             **self.facts,
             **dict(facts or {}),
         }
-        listed = shown[:SHOWN]
+        listed = shown
         undecided = [*gaps, *self.undecided]
         if failing:
             subjects = len({e.subjects[0] for e in failing})

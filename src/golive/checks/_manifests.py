@@ -9,6 +9,7 @@ charts are listed, and rendering them is left to the families that need it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -70,8 +71,17 @@ class Manifests:
     charts: tuple[str, ...] = ()  # directories holding a Helm Chart.yaml
 
     def of_kind(self, *kinds: str) -> list[Resource]:
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         wanted = set(kinds)
         return [resource for resource in self.resources if resource.kind in wanted]
+
+    @functools.cached_property
+    def _by_kind(self) -> dict[str, list[Resource]]:
+        index: dict[str, list[Resource]] = {}
+        for resource in self.resources:
+            index.setdefault(resource.kind, []).append(resource)
+        return index
 
     def in_chart(self, path: str) -> bool:
         """Whether `path` is a template of a chart (not plain YAML until rendered)."""

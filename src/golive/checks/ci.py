@@ -30,7 +30,6 @@ from golive.model import Finding, Kind, Outcome
 
 __all__ = ["FIXTURES", "PinnedActions", "Stage", "StageParams", "WorkflowPermissions"]
 
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
 _PER_STAGE = 3  # places shown for each stage found
 _CODE_SUFFIXES = frozenset(
     {"py", "rs", "go", "js", "mjs", "cjs", "ts", "tsx", "jsx", "java", "kt", "kts", "scala", "rb"}
@@ -135,7 +134,7 @@ class Stage(Check):
                 f"no {', '.join(missing)} stage in the files golive could read; "
                 f"{len(problems)} file(s) could not be read",
                 observed=observed,
-                findings=[*problems, *shown][:_SHOWN],
+                findings=[*problems, *shown],
                 facts=facts,
             )
         if missing:
@@ -155,7 +154,7 @@ class Stage(Check):
             summary = f"{wanted[0]}: {first.how} ({first.location})"
         else:
             summary = f"the pipeline has every stage asked for: {', '.join(wanted)}"
-        return passed(summary, observed=observed, findings=shown[:_SHOWN], facts=facts)
+        return passed(summary, observed=observed, findings=shown, facts=facts)
 
 
 class PinnedActions(Check):
@@ -202,7 +201,7 @@ class PinnedActions(Check):
         }
         observed = f"{review.pinned} of {total} reference(s) pinned"
         required = "a full commit SHA (a sha256 digest for images)"
-        findings = [*review.failures, *problems, *review.warnings][:_SHOWN]
+        findings = [*review.failures, *problems, *review.warnings]
         if unpinned:
             return failed(
                 f"{unpinned} action or include reference(s) are not pinned to a commit SHA",
@@ -281,7 +280,7 @@ class WorkflowPermissions(Check):
             "unreadable": len(problems),
         }
         observed = f"{review.declared} of {review.jobs} job(s) with declared permissions"
-        findings = [*review.failures, *problems, *review.warnings][:_SHOWN]
+        findings = [*review.failures, *problems, *review.warnings]
         if review.failures:
             return failed(
                 f"{len(review.failures)} permission problem(s) in the workflows",

@@ -35,7 +35,6 @@ __all__ = [
     "LineParams",
 ]
 
-_SHOWN = 100  # findings listed per outcome; the total is always in the facts
 _LOWEST = 10  # least-covered files listed when line coverage fails
 _RANGES = 8  # uncovered line ranges named per file
 _RUN_BUDGET = 1750.0  # seconds for producing a report, inside the check's timeout
@@ -270,7 +269,7 @@ class CriticalCoverage(Check):
                 f"{params.min}",
                 observed=observed,
                 required=f"{params.min} per file",
-                findings=findings[:_SHOWN],
+                findings=findings,
                 remediation=self.fix,
                 facts=facts,
             )

@@ -40,7 +40,6 @@ __all__ = [
     "UpdatesParams",
 ]
 
-_SHOWN = 50  # findings listed per outcome; totals are in the facts
 _LISTED = 20  # paths named in a fact
 
 
@@ -153,7 +152,7 @@ class LockfileCommitted(Check):
                 ", ".join(problems),
                 observed=observed,
                 required="a committed lockfile for every manifest",
-                findings=findings[:_SHOWN],
+                findings=findings,
                 remediation=self.fix,
                 facts=facts,
             )
@@ -230,7 +229,7 @@ class Pinned(Check):
             return failed(
                 f"{len(findings)} dependency pin problem(s)",
                 required="every version pinned by a lockfile in step with its manifest",
-                findings=findings[:_SHOWN],
+                findings=findings,
                 remediation=self.fix,
                 facts=facts,
             )
@@ -346,7 +345,7 @@ class Sbom(Check):
                         location=Location(path=m.path, line=1),
                         rule="deps.sbom.unresolved",
                     )
-                    for m in sbom.unresolved[:_SHOWN]
+                    for m in sbom.unresolved
                 ],
                 remediation=self.fix,
                 facts=facts,

@@ -17,7 +17,7 @@ from golive.checks._docker_build import (
 )
 from golive.checks._docker_content import review_add, review_caches, review_ignore, review_secrets
 from golive.checks._docker_context import DockerFiles, load_docker_files
-from golive.checks._docker_health import review_health
+from golive.checks._docker_health import kubernetes_containers, review_health
 from golive.checks._docker_model import Dockerfile
 from golive.checks._docker_outcome import (
     Problem,
@@ -232,9 +232,12 @@ class Healthcheck(Check):
         service: ServiceInfo,
     ) -> Outcome:
         only = len(docker_files.files) == 1
+        containers = kubernetes_containers(manifests) if docker_files.files else []
 
         def review(dockerfile: Dockerfile) -> Review:
-            return review_health(dockerfile, manifests, repo, service=service.name, only=only)
+            return review_health(
+                dockerfile, manifests, repo, containers=containers, service=service.name, only=only
+            )
 
         problems, notes = review_all(docker_files, self.id, review)
         return conclude(

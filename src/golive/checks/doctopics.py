@@ -37,7 +37,6 @@ __all__ = [
     "TopicParams",
 ]
 
-_SHOWN = 50  # findings listed per outcome; the totals are always in the facts
 _RUSTDOC_TIMEOUT = 600.0  # seconds per library; a cold build of its dependencies can be slow
 
 
@@ -107,7 +106,7 @@ class ApiDocumented(Check):
             )
         observed = "; ".join([*(s.observed for s in surfaces), *notes])
         required = "; ".join(s.required for s in surfaces)
-        findings = [f for s in surfaces for f in s.findings][:_SHOWN]
+        findings = [f for s in surfaces for f in s.findings]
         for status, ending in ((Status.FAIL, failed), (Status.UNKNOWN, unknown)):
             if any(s.status is status for s in surfaces):
                 return ending(
@@ -195,7 +194,7 @@ class EnvVarsDocumented(Check):
             + (", ..." if len(missing) > 10 else ""),
             observed=observed,
             required="every variable named in README, docs/ or an example configuration",
-            findings=findings[:_SHOWN],
+            findings=findings,
             remediation=self.fix,
             facts=facts,
         )
@@ -283,7 +282,7 @@ class DocumentTopic(Check):
                         location=Location(path=c.path, line=c.heading.line if c.heading else None),
                         rule="topic-thin",
                     )
-                    for c in found[:_SHOWN]
+                    for c in found
                 ],
                 remediation=self.fix,
                 facts=facts,
@@ -366,7 +365,7 @@ class LocalLinks(Check):
             f"{len(report.broken)} of {report.local} local link(s) are broken",
             observed=observed,
             required="every local link resolves to a file, directory or heading",
-            findings=findings[:_SHOWN],
+            findings=findings,
             remediation=self.fix,
             facts=facts,
         )

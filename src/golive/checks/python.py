@@ -35,7 +35,6 @@ from golive.model import Finding, Kind, Outcome
 
 __all__ = ["FIXTURES", "Format", "Mypy", "PytestParams", "PytestSuite", "Ruff", "python_project"]
 
-_SHOWN = 100  # findings listed per outcome; the total is always in the facts
 _MARGIN = 15.0  # seconds between a tool's own deadline and the check's timeout
 
 
@@ -56,7 +55,7 @@ def _tool(project: PythonProject, name: str) -> Tool:
 
 def _findings(problems: Iterable[Problem], default_rule: str) -> list[Finding]:
     found = []
-    for problem in list(problems)[:_SHOWN]:
+    for problem in list(problems):
         rule = problem.code or default_rule
         where = problem.location.path if problem.location else ""
         digest = hashlib.sha256(f"{where}\0{rule}\0{problem.message}".encode()).hexdigest()[:16]
@@ -330,7 +329,7 @@ class PytestSuite(Check):
                         rule="pytest",
                         fingerprint=hashlib.sha256(case.id.encode()).hexdigest()[:16],
                     )
-                    for case in broken[:_SHOWN]
+                    for case in broken
                 ],
                 remediation=self.fix,
                 facts=facts,

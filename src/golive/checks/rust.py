@@ -30,13 +30,9 @@ __all__ = [
     "RustVersionDeclared",
 ]
 
-_SHOWN = 50  # findings listed per outcome; the total is always in the facts
-
 
 def _diagnostic_findings(diagnostics: Iterable[_cargo.Diagnostic]) -> list[Finding]:
-    return [Finding(message=d.message, location=d.location, rule=d.code) for d in diagnostics][
-        :_SHOWN
-    ]
+    return [Finding(message=d.message, location=d.location, rule=d.code) for d in diagnostics]
 
 
 class Clippy(Check):
@@ -135,7 +131,7 @@ class Formatting(Check):
             required="0",
             findings=[
                 Finding(message="differs from rustfmt's formatting", location=hunk, rule="rustfmt")
-                for hunk in report.unformatted[:_SHOWN]
+                for hunk in report.unformatted
             ],
             remediation=self.fix,
             facts={"files": len(files), "hunks": len(report.unformatted)},
@@ -184,7 +180,7 @@ class RustTests(Check):
                 required="0 failed",
                 findings=[
                     Finding(message=f"test {name} failed", location=where, rule="cargo test")
-                    for name, where in report.failures[:_SHOWN]
+                    for name, where in report.failures
                 ],
                 remediation=self.fix,
                 facts=facts,

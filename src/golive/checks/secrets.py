@@ -39,7 +39,7 @@ __all__ = [
     "SourceSecrets",
 ]
 
-_SHOWN = 100  # findings listed per outcome; the totals are in the facts
+_STALE_LINES_SHOWN = 100  # baseline lines named in the facts
 _TITLES = {rule.id: rule.title for rule in RULES}
 _ASSIGNED = {
     "secret-assignment": "literal secret assigned to",
@@ -202,7 +202,7 @@ class ConfigSecrets(Check):
                         location=Location(path=s.path, line=s.line, column=s.column),
                         rule="literal-secret",
                     )
-                    for s in literals[:_SHOWN]
+                    for s in literals
                 ],
                 remediation=self.fix,
                 facts=facts,
@@ -322,7 +322,7 @@ def _judged(
         }
     )
     if stale:
-        facts["baseline_stale_lines"] = ", ".join(str(e.line) for e in stale[:_SHOWN])
+        facts["baseline_stale_lines"] = ", ".join(str(e.line) for e in stale[:_STALE_LINES_SHOWN])
     findings = [_finding(hit, (commits or {}).get((hit.fingerprint, hit.path))) for hit in new]
     fix = f"{check.fix} {_ACCEPT.format(baseline=baseline.path)}"
     if baseline.problems:
@@ -331,7 +331,7 @@ def _judged(
             + (f"; and {len(new)} secret(s) found" if new else ""),
             observed=f"{len(new)} secret(s), {len(baseline.problems)} baseline problem(s)",
             required="0 secrets; every baseline entry with fingerprint, path, rule and reason",
-            findings=[*baseline.problems, *findings][:_SHOWN],
+            findings=[*baseline.problems, *findings],
             remediation=fix,
             facts=facts,
         )
@@ -341,7 +341,7 @@ def _judged(
             f"{len(new)} secret(s) {'in the history' if history else 'committed'} ({breakdown})",
             observed=f"{len(new)} secret(s)",
             required="0 (outside the baseline)",
-            findings=findings[:_SHOWN],
+            findings=findings,
             remediation=fix,
             facts=facts,
         )

@@ -19,7 +19,6 @@ from golive.model import Finding, Kind, Location, Outcome
 
 __all__ = ["TodoMarkers", "TodoParams"]
 
-_SHOWN = 100  # findings listed per outcome; the total is always in the facts
 _MESSAGE_CHARS = 120
 _MACRO_RULE = "rust-todo-macro"
 _SKIP_REASONS = ("vendored", "generated", "excluded", "binary", "large")
@@ -165,14 +164,14 @@ class TodoMarkers(Check):
                 f"{count} marker(s) ({breakdown}), within the {params.max} allowed",
                 observed=observed,
                 required=required,
-                findings=findings[:_SHOWN],
+                findings=findings,
                 facts=facts,
             )
         return failed(
             f"{count} marker(s) left in the code ({breakdown})",
             observed=observed,
             required=required,
-            findings=findings[:_SHOWN],
+            findings=findings,
             remediation=self.fix,
             facts=facts,
         )

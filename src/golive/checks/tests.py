@@ -40,7 +40,6 @@ __all__ = [
     "ResultsParams",
 ]
 
-_SHOWN = 100  # findings listed per outcome; the total is always in the facts
 _EXAMPLES = 5  # matching tests named in the observed text
 
 
@@ -284,7 +283,7 @@ def _problems(
     findings: list[Finding] = []
     if broken:
         problems.append(f"{len(broken)} test(s) failed or errored")
-        for case in broken[:_SHOWN]:
+        for case in broken:
             where = None
             if case.file:
                 where = Location(path=case.file, line=case.line)
