@@ -473,6 +473,9 @@ def test_a_container_named_by_the_golive_comment_without_probes_fails_at_the_con
     assert outcome.status is Status.FAIL
     assert _where(outcome) == ["deploy/worker.yaml:13:15"]
     assert "container 'worker' of CronJob/worker" in outcome.summary
+    assert outcome.findings[0].message.startswith(
+        "no HEALTHCHECK in services/worker/Dockerfile, and container"
+    )
 
 
 def test_an_unreadable_manifest_makes_the_healthcheck_unknown() -> None:

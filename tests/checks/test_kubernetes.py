@@ -176,6 +176,46 @@ def test_probes_fail_missing_probes_and_a_path_that_is_not_the_health_endpoint()
     assert outcome.required == "liveness and readiness probes (liveness /healthz, readiness /ready)"
 
 
+SILENT_SERVER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: model
+spec:
+  selector:
+    matchLabels: {app: model}
+  template:
+    metadata:
+      labels: {app: model}
+    spec:
+      containers:
+        - name: model
+          image: ghcr.io/acme/model:1.0
+          args: ["--port=8080"]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: model
+spec:
+  selector: {app: model}
+  ports:
+    - port: 8080
+"""
+
+
+def test_a_workload_behind_a_service_is_serving_without_declared_ports(tmp_path: Path) -> None:
+    (tmp_path / "model.yaml").write_text(SILENT_SERVER)
+    outcome = _run(k8s.Probes, tmp_path)
+    assert _messages(outcome) == [
+        "model.yaml:13:11: Deployment/model: container model has no livenessProbe",
+        "model.yaml:13:11: Deployment/model: container model has no readinessProbe",
+    ]
+    worker = SILENT_SERVER.partition("---")[0]  # no Service: a worker
+    (tmp_path / "model.yaml").write_text(worker)
+    assert _run(k8s.Probes, tmp_path).status is Status.NOT_APPLICABLE
+
+
 def test_probes_paths_follow_the_item_then_the_service() -> None:
     outcome = run_check(k8s.Probes, GOOD, service=ServiceInfo(name="x"), liveness="/live")
     assert "checks /healthz, not the declared health endpoint /live" in _messages(outcome)[0]

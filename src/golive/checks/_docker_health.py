@@ -118,8 +118,8 @@ def review_health(
             return [], [report.note(note, first.location)]
         return [
             report.fail(
-                f"{missing} in the image, and container {c.name!r} of {c.resource.ref} "
-                f"({c.image}) has no liveness or readiness probe",
+                f"{missing} in {dockerfile.path}, and container {c.name!r} of "
+                f"{c.resource.ref} ({c.image}) has no liveness or readiness probe",
                 c.location,
                 key=c.resource.ref,
             )
@@ -136,8 +136,8 @@ def review_health(
             return [], [report.note(note, probed[0].location)]
         return [
             report.fail(
-                f"{missing} in the image, and the Helm chart {use.chart or '.'} that runs it "
-                "declares no liveness or readiness probe in its templates",
+                f"{missing} in {dockerfile.path}, and the Helm chart {use.chart or '.'} that "
+                "runs it declares no liveness or readiness probe in its templates",
                 use.location,
                 key=use.chart,
             )

@@ -133,6 +133,7 @@ class Workload:
     labels: Mapping[str, str]
     strategy: YamlMap | None
     template_of: str | None = None  # a Rollout that uses this Deployment's template
+    exposed: bool = False  # a Service of its namespace selects its pods
 
     @property
     def kind(self) -> str:
@@ -152,8 +153,9 @@ class Workload:
 
     @property
     def serving(self) -> bool:
-        """Long-running, with at least one container that declares a port."""
-        return self.long_running and any(c.ports for c in self.containers)
+        """Long-running, and a Service selects its pods or a container declares a port (a
+        server that listens without declaring its port is still served through its Service)."""
+        return self.long_running and (self.exposed or any(c.ports for c in self.containers))
 
     @property
     def annotations(self) -> Mapping[str, Any]:
@@ -255,8 +257,22 @@ def build_workloads(resources: K8sResources) -> tuple[Workload, ...]:
             result.append(_with_template(workload, targets[0].template))
         else:
             result.append(workload)
+    services = [
+        (service.namespace, selector)
+        for service in resources.of_kind("Service")
+        if (selector := mapping(service.body.get("spec")).get("selector"))
+    ]
     return tuple(
-        replace(w, template_of=borrowed[id(w)]) if id(w) in borrowed else w for w in result
+        replace(
+            w,
+            template_of=borrowed.get(id(w)),
+            exposed=any(
+                same_namespace(namespace, w.namespace)
+                and selects(selector, w.labels, empty_selects_all=False)
+                for namespace, selector in services
+            ),
+        )
+        for w in result
     )
 
 

@@ -147,9 +147,10 @@ def judge_probes(on: Judging, params: ProbesParams) -> int:
     for workload in _judged(workloads):
         if not workload.serving:
             continue
-        for container in workload.containers:
-            if not container.ports:
-                continue
+        # the containers that listen; when none declares a port (the Service reaches a port
+        # nobody declared), every container
+        listening = [c for c in workload.containers if c.ports] or workload.containers
+        for container in listening:
             counts["containers"] += 1
             for key, path in expected.items():
                 probe = container.body.get(key)

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from golive.checks import _cargo
 from golive.checks._manifests import Manifests, load_manifests
 from golive.checks.repository import Repository
 from golive.model import Target
+
+if TYPE_CHECKING:  # imported by the Rust fixtures when they run
+    from golive.checks import _cargo
 
 __all__ = ["FIXTURES", "SEEDS", "RunOptions", "ServiceInfo"]
 
@@ -61,16 +63,22 @@ def manifests(repo: Repository) -> Manifests:
 
 def cargo_workspace(repo: Repository) -> _cargo.CargoWorkspace:
     """The Rust workspace at the repository root (not applicable without a Cargo.toml)."""
+    from golive.checks import _cargo
+
     return _cargo.load_workspace(repo)
 
 
 def cargo(root: Path, cargo_workspace: _cargo.CargoWorkspace) -> _cargo.Cargo:
     """The cargo executable (unknown when cargo is not installed)."""
+    from golive.checks import _cargo
+
     return _cargo.find_cargo(root)
 
 
 def rust_diagnostics(cargo: _cargo.Cargo) -> _cargo.Diagnostics:
     """Compiler and clippy messages for every target of the workspace (one cargo run)."""
+    from golive.checks import _cargo
+
     return _cargo.collect_diagnostics(cargo, timeout=_CARGO_TIMEOUT)
 
 

@@ -9,12 +9,14 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from golive import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["ExitCode", "app", "fail", "guard", "run", "stderr", "stdout"]
 
@@ -40,15 +42,32 @@ def _colour() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None  # None: rich decides (TTY or not)
 
 
+class _Console:
+    """A rich `Console` made on first use: a review that only writes JSON never imports rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
 # Messages are never wrapped: a path or an id cut in two cannot be copied. Tables piped into
 # a log get 120 columns rather than rich's 80.
-stdout = Console(
+stdout: Console = _Console(  # type: ignore[assignment]
     highlight=False,
     no_color=_colour() is False,
     soft_wrap=True,
     width=None if sys.stdout.isatty() else 120,
 )
-stderr = Console(stderr=True, highlight=False, no_color=_colour() is False, soft_wrap=True)
+stderr: Console = _Console(  # type: ignore[assignment]
+    stderr=True, highlight=False, no_color=_colour() is False, soft_wrap=True
+)
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from golive.checks.fixtures import RunOptions
 from golive.cli._app import ExitCode, existing_dir, fail, guard, stderr
@@ -241,7 +240,8 @@ class _Progress:
     """A spinner on standard error naming the checks still running (terminals only)."""
 
     def __init__(self) -> None:
-        self._status = stderr.status("starting", spinner="dots") if stderr.is_terminal else None
+        shown = sys.stderr.isatty() and stderr.is_terminal  # rich is imported only for a TTY
+        self._status = stderr.status("starting", spinner="dots") if shown else None
         self._running: dict[str, None] = {}
 
     def __enter__(self) -> _Progress:
@@ -280,16 +280,15 @@ def _write(
 
     for destination in destinations:
         to_terminal = destination.path is None and destination.format == "terminal"
-        console = Console()
-        options = RenderOptions(
-            color=(color if color is not None else console.is_terminal and not console.no_color)
-            if to_terminal
-            else False,
-            # Piped output (CI logs) is read by people too, but nothing there wraps it for us.
-            width=console.width if to_terminal and console.is_terminal else 120,
-            verbose=verbose,
-            show_all=show_all,
-        )
+        shown, colour, width = False, False, 120  # piped (CI logs): people read it unwrapped
+        if to_terminal:
+            from rich.console import Console
+
+            console = Console()
+            shown = console.is_terminal
+            colour = color if color is not None else shown and not console.no_color
+            width = console.width if shown else width
+        options = RenderOptions(color=colour, width=width, verbose=verbose, show_all=show_all)
         text = render(Format(destination.format), review, decision, options)
         if destination.path is None:
             sys.stdout.write(text)
