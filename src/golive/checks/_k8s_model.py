@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +17,7 @@ __all__ = [
     "ChartGap",
     "Container",
     "K8sResources",
+    "ServiceIndex",
     "Workload",
     "build_workloads",
     "mapping",
@@ -169,11 +170,14 @@ class Workload:
         return spec.at("replicas") if isinstance(spec, YamlMap) else self.resource.location
 
 
+_NOWHERE = Location(path="")
+
+
 def mapping(value: Any) -> YamlMap:
     """`value` when it is a mapping, else an empty one (so lookups chain)."""
     if isinstance(value, YamlMap):
         return value
-    empty = YamlMap(Location(path=""))
+    empty = YamlMap(_NOWHERE)
     if isinstance(value, dict):
         empty.update(value)
     return empty
@@ -214,6 +218,32 @@ def selects(selector: Any, labels: Mapping[str, str], *, empty_selects_all: bool
     if not all(labels.get(key) == str(value) for key, value in match_labels.items()):
         return False
     return all(_expression(e, labels) for e in sequence(selector.get("matchExpressions")))
+
+
+class ServiceIndex:
+    """The Services with a selector, found by the labels of pods: only Services whose selector
+    shares a label with the pods are compared in full, so matching every workload against
+    every Service stays fast in a large repository."""
+
+    def __init__(self, services: Iterable[Resource]) -> None:
+        self._by_label: dict[tuple[str, str], list[tuple[int, Resource, YamlMap]]] = {}
+        for order, service in enumerate(services):
+            selector = mapping(service.body.get("spec")).get("selector")
+            if isinstance(selector, dict) and selector:
+                key, value = next(iter(selector.items()))
+                entry = (order, service, mapping(selector))
+                self._by_label.setdefault((str(key), str(value)), []).append(entry)
+
+    def selecting(self, labels: Mapping[str, str], namespace: str | None) -> list[Resource]:
+        """The Services of `namespace` whose selector selects pods with `labels`, in file order."""
+        found = [
+            (order, service)
+            for pair in labels.items()
+            for order, service, selector in self._by_label.get(pair, ())
+            if same_namespace(service.namespace, namespace)
+            and all(labels.get(k) == str(v) for k, v in selector.items())
+        ]
+        return [service for _, service in sorted(found, key=lambda entry: entry[0])]
 
 
 def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
@@ -257,20 +287,12 @@ def build_workloads(resources: K8sResources) -> tuple[Workload, ...]:
             result.append(_with_template(workload, targets[0].template))
         else:
             result.append(workload)
-    services = [
-        (service.namespace, selector)
-        for service in resources.of_kind("Service")
-        if (selector := mapping(service.body.get("spec")).get("selector"))
-    ]
+    services = ServiceIndex(resources.of_kind("Service"))
     return tuple(
         replace(
             w,
             template_of=borrowed.get(id(w)),
-            exposed=any(
-                same_namespace(namespace, w.namespace)
-                and selects(selector, w.labels, empty_selects_all=False)
-                for namespace, selector in services
-            ),
+            exposed=bool(services.selecting(w.labels, w.namespace)),
         )
         for w in result
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from golive.checks._k8s_base import Judging
-from golive.checks._k8s_model import K8sResources, Workload, mapping, same_namespace, selects
+from golive.checks._k8s_model import (
+    K8sResources,
+    ServiceIndex,
+    Workload,
+    mapping,
+    same_namespace,
+)
 from golive.checks._k8s_network import ingress_backends
 from golive.checks._k8s_params import ServiceParams
 from golive.checks._k8s_report import Report
@@ -126,20 +132,11 @@ def judge_services(on: Judging, params: ServiceParams) -> int:
     """
     report, workloads, k8s = on.report, on.workloads, on.k8s
     algorithm, session_affinity = params.algorithm, params.session_affinity
-    services = [s for s in k8s.of_kind("Service") if mapping(s.body.get("spec")).get("selector")]
+    services = ServiceIndex(k8s.of_kind("Service"))
     wanted = algorithm_class(algorithm) if algorithm else None
     judged = [w for w in workloads if w.serving]
     for workload in judged:
-        mine = [
-            s
-            for s in services
-            if same_namespace(s.namespace, workload.namespace)
-            and selects(
-                mapping(s.body.get("spec")).get("selector"),
-                workload.labels,
-                empty_selects_all=False,
-            )
-        ]
+        mine = services.selecting(workload.labels, workload.namespace)
         if not mine:
             report.add(workload.resource, "no Service selects its pods", rule="missing")
             continue

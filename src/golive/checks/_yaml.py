@@ -141,6 +141,11 @@ def _documents(
             f"refused: [ ] and {{ }} nested more than {_MAX_FLOW_DEPTH} levels deep",
             Location(path=path, line=line),
         )
+    # Without an anchor (`&`) there is no alias, so no bomb and no alias inside itself; without
+    # "python/" there is no Python tag, however it is spelled (`!!python/`, `%TAG`, `!<...>`).
+    # Such text skips the walk that measures every document; depth is still bounded: past
+    # Python's recursion limit the converter stops with "nested too deeply".
+    guarded = "&" in text or "python/" in text
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     converter = _Converter(path, typed=typed)
     try:
@@ -148,7 +153,8 @@ def _documents(
             if root is None:
                 yield None
                 continue
-            _measure(root, path, max_nodes)
+            if guarded:
+                _measure(root, path, max_nodes)
             yield converter.convert(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -188,7 +194,8 @@ def _location(path: str, mark: Any) -> Location:
     # Made without the frozen dataclass's __init__ (three object.__setattr__ calls): a large
     # manifest has tens of thousands of keys and values, and this is a third of the cost.
     where = _new(Location)
-    where.__dict__.update(path=path, line=mark.line + 1, column=mark.column + 1)
+    fields = where.__dict__
+    fields["path"], fields["line"], fields["column"] = path, mark.line + 1, mark.column + 1
     return where
 
 
