@@ -336,7 +336,7 @@ def checkov_only_reason(pair: Pair, key: Key, *, corpus: Corpus) -> str:
     if pair.checkov in {"CKV_K8S_8", "CKV_K8S_9"} and not workload.serving:
         if not workload.long_running:
             return "a Job or CronJob: golive asks probes of long-running containers only"
-        return "no container declares a port: golive asks probes of serving containers only"
+        return "no container port, no Service: golive asks probes of serving workloads only"
     if pair.checkov in {"CKV_K8S_10", "CKV_K8S_12"}:
         field_path = "requests.cpu" if pair.checkov == "CKV_K8S_10" else "requests.memory"
         limit = field_path.replace("requests", "limits")
@@ -467,7 +467,7 @@ def report(
     best = {name: min(values) for name, values in times.items()}
     print(
         f"Measured {when} on {platform.machine()}, {cores} cores, Python "
-        f"{platform.python_version()}, {checkov_version.replace(chr(10), ' ')}. The corpus: "
+        f"{platform.python_version()}, checkov {checkov_version.strip()}. The corpus: "
         f"{corpus.files:,} files, {corpus.documents:,} Kubernetes documents read by golive "
         f"({checkov_resources:,} resources by checkov), {len(corpus.dockerfiles)} Dockerfiles.\n"
     )
