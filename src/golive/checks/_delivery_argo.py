@@ -17,7 +17,12 @@ from golive.checks._delivery_model import (
     TrafficStep,
     go_duration,
 )
-from golive.checks._delivery_pods import find_workload, pod_spec, readiness_probes
+from golive.checks._delivery_pods import (
+    find_workload,
+    pod_spec,
+    readiness_probes,
+    referenced_names,
+)
 from golive.checks._manifests import Manifests, Resource
 from golive.checks._yaml import YamlMap, YamlSeq
 from golive.model import Location
@@ -60,13 +65,7 @@ class ArgoReader:
 
     def managed(self) -> set[str]:
         """Names of the workloads Rollouts take their pods from (`workloadRef`)."""
-        names: set[str] = set()
-        for rollout in self._manifests.of_kind("Rollout"):
-            spec = rollout.body.get("spec")
-            ref = spec.get("workloadRef") if isinstance(spec, YamlMap) else None
-            if isinstance(ref, YamlMap) and isinstance(ref.get("name"), str):
-                names.add(ref["name"])
-        return names
+        return referenced_names(self._manifests, "Rollout", "workloadRef")
 
     # --- canary ----------------------------------------------------------------------------
 

@@ -18,7 +18,12 @@ from golive.checks._delivery_model import (
     TrafficStep,
     go_duration,
 )
-from golive.checks._delivery_pods import find_workload, pod_spec, readiness_probes
+from golive.checks._delivery_pods import (
+    find_workload,
+    pod_spec,
+    readiness_probes,
+    referenced_names,
+)
 from golive.checks._manifests import Manifests, Resource
 from golive.checks._yaml import YamlMap, YamlSeq
 from golive.thresholds import format_duration
@@ -75,13 +80,7 @@ class FlaggerReader:
 
     def targets(self) -> set[str]:
         """Names of the workloads Canaries manage (`targetRef`)."""
-        names: set[str] = set()
-        for canary in self._manifests.of_kind("Canary"):
-            spec = canary.body.get("spec")
-            ref = spec.get("targetRef") if isinstance(spec, YamlMap) else None
-            if isinstance(ref, YamlMap) and isinstance(ref.get("name"), str):
-                names.add(ref["name"])
-        return names
+        return referenced_names(self._manifests, "Canary", "targetRef")
 
     def _canary(self, canary: Resource, spec: YamlMap, key: str, analysis: YamlMap) -> CanaryPlan:
         interval = _interval(analysis)

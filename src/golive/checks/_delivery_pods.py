@@ -8,7 +8,7 @@ from golive.checks._delivery_model import Probe, Timing
 from golive.checks._manifests import Manifests, Resource
 from golive.checks._yaml import YamlMap, YamlSeq
 
-__all__ = ["find_workload", "pod_spec", "readiness_probes"]
+__all__ = ["find_workload", "pod_spec", "readiness_probes", "referenced_names"]
 
 _PERIOD_DEFAULT = 10.0  # Kubernetes' defaults for probes, in seconds
 _TIMEOUT_DEFAULT = 1.0
@@ -69,3 +69,15 @@ def _timing(probe: YamlMap, key: str, default: float, container: YamlMap, name: 
         location=container.at("readinessProbe"),
         what=f"{key} of container {name} (default {default:g})",
     )
+
+
+def referenced_names(manifests: Manifests, kind: str, key: str) -> set[str]:
+    """The names the resources of `kind` point at through `spec.<key>.name` (a Rollout's
+    `workloadRef`, a Flagger Canary's `targetRef`)."""
+    names: set[str] = set()
+    for resource in manifests.of_kind(kind):
+        spec = resource.body.get("spec")
+        ref = spec.get(key) if isinstance(spec, YamlMap) else None
+        if isinstance(ref, YamlMap) and isinstance(ref.get("name"), str):
+            names.add(ref["name"])
+    return names

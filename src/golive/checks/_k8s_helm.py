@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.checks._k8s_model import ChartGap
-from golive.checks._manifests import Resource
+from golive.checks._manifests import Resource, resource_of
 from golive.checks._process import run_tool
 from golive.checks._yaml import YamlError, YamlMap, YamlSeq, parse_yaml, parse_yaml_documents
 from golive.checks.base import Unknown
@@ -135,28 +135,9 @@ def _read_output(repo: Repository, chart: str, output: str) -> Iterator[Resource
             _relocate(document, lines)
             index = counts.get(path, 0)
             counts[path] = index + 1
-            resource = _resource(path, index, document)
+            resource = resource_of(path, index, document)
             if resource is not None:
                 yield resource
-
-
-def _resource(path: str, index: int, body: YamlMap) -> Resource | None:
-    api_version, kind = body.get("apiVersion"), body.get("kind")
-    if not isinstance(api_version, str) or not isinstance(kind, str):
-        return None
-    metadata = body.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-    return Resource(
-        path=path,
-        index=index,
-        api_version=api_version,
-        kind=kind,
-        name=name if isinstance(name, str) else None,
-        namespace=namespace if isinstance(namespace, str) else None,
-        body=body,
-        location=body.location,
-    )
 
 
 class _LineMap:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from golive.checks._manifests import Resource, Unreadable
+from golive.checks._manifests import ByKind, Resource, Unreadable
 from golive.checks._yaml import YamlMap, YamlSeq
 from golive.model import Location
 
@@ -55,26 +54,13 @@ class ChartGap:
 
 
 @dataclass(frozen=True, kw_only=True)
-class K8sResources:
+class K8sResources(ByKind):
     """Every resource of the repository, Helm charts rendered, and what could not be read."""
 
     resources: tuple[Resource, ...]
     unreadable: tuple[Unreadable, ...] = ()
     unrendered: tuple[ChartGap, ...] = ()
     rendered: tuple[str, ...] = ()  # charts rendered with helm
-
-    def of_kind(self, *kinds: str) -> list[Resource]:
-        if len(kinds) == 1:
-            return list(self._by_kind.get(kinds[0], ()))
-        wanted = set(kinds)
-        return [resource for resource in self.resources if resource.kind in wanted]
-
-    @functools.cached_property
-    def _by_kind(self) -> dict[str, list[Resource]]:
-        index: dict[str, list[Resource]] = {}
-        for resource in self.resources:
-            index.setdefault(resource.kind, []).append(resource)
-        return index
 
     def gaps(self) -> list[str]:
         """Why some manifests could not be judged (unreadable files, unrendered charts)."""

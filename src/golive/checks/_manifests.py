@@ -20,7 +20,7 @@ from golive.checks._yaml import YamlError, YamlMap, YamlSeq, parse_yaml_document
 from golive.checks.repository import Repository
 from golive.model import Location
 
-__all__ = ["Manifests", "Resource", "Unreadable", "load_manifests"]
+__all__ = ["ByKind", "Manifests", "Resource", "Unreadable", "load_manifests", "resource_of"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 # `apiVersion` and `kind` written as keys (YAML, also in a list; or JSON), not just as words.
@@ -62,13 +62,10 @@ class Unreadable:
     location: Location
 
 
-@dataclass(frozen=True, kw_only=True)
-class Manifests:
-    """Every resource of the repository, in file order, and what could not be read."""
+class ByKind:
+    """Resources looked up by kind (a mixin for collections with a `resources` tuple)."""
 
     resources: tuple[Resource, ...]
-    unreadable: tuple[Unreadable, ...] = ()
-    charts: tuple[str, ...] = ()  # directories holding a Helm Chart.yaml
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         if len(kinds) == 1:
@@ -82,6 +79,15 @@ class Manifests:
         for resource in self.resources:
             index.setdefault(resource.kind, []).append(resource)
         return index
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifests(ByKind):
+    """Every resource of the repository, in file order, and what could not be read."""
+
+    resources: tuple[Resource, ...]
+    unreadable: tuple[Unreadable, ...] = ()
+    charts: tuple[str, ...] = ()  # directories holding a Helm Chart.yaml
 
     def in_chart(self, path: str) -> bool:
         """Whether `path` is a template of a chart (not plain YAML until rendered)."""
@@ -149,12 +155,14 @@ def _resources(path: str, documents: list[Any]) -> Iterator[Resource]:
         else:
             continue
         for body in bodies:
-            resource = _resource(path, index, body)
+            resource = resource_of(path, index, body)
             if resource is not None:
                 yield resource
 
 
-def _resource(path: str, index: int, body: Any) -> Resource | None:
+def resource_of(path: str, index: int, body: Any) -> Resource | None:
+    """The resource `body` describes, the `index`-th document of `path`; None without
+    `apiVersion` and `kind`."""
     if not isinstance(body, YamlMap):
         return None
     api_version, kind = body.get("apiVersion"), body.get("kind")
