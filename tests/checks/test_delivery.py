@@ -48,6 +48,7 @@ def test_canaries_that_follow_the_seed_policy_pass() -> None:
     assert outcome.facts["argo_rollouts"] == 1
     assert outcome.facts["flagger_canaries"] == 1
     assert outcome.facts["analysis_templates"] == 2
+    assert outcome.observed == "2 pass"
 
 
 def test_each_broken_rule_is_a_finding_at_its_field() -> None:
@@ -179,6 +180,7 @@ def test_a_blue_green_rollout_with_analysis_and_delay_passes() -> None:
     assert outcome.status is Status.PASS, outcome.summary
     assert outcome.summary == "the blue-green rollout follows the policy"
     evidence = outcome.findings[0].message
+    assert outcome.observed == evidence  # one rollout: what it does, not a count
     assert "rolls back above 5% errors (metric error-rate)" in evidence
     assert "previous version kept 10 m after the switch" in evidence
 

@@ -343,7 +343,9 @@ def test_a_careless_dockerfile_fails_every_check(check: type[Check]) -> None:
     assert all(f.location is not None and f.location.path for f in outcome.findings)
 
 
-def test_the_example_service_has_no_user_and_no_healthcheck_by_design() -> None:
+def test_the_example_image_has_no_user_by_design_and_its_kubernetes_probes_stand_in() -> None:
+    # The image declares neither USER nor HEALTHCHECK. Its Rollout in deploy/ probes the
+    # container, which stands in for a HEALTHCHECK; nothing stands in for the missing USER.
     service = ServiceInfo(name="greeter")
     statuses = {
         check.id: run_check(check, EXAMPLE, service=service).status
@@ -355,12 +357,14 @@ def test_the_example_service_has_no_user_and_no_healthcheck_by_design() -> None:
         "docker.minimal-base": Status.PASS,
         "docker.dockerignore": Status.PASS,
         "docker.non-root": Status.FAIL,
-        "docker.healthcheck": Status.FAIL,
+        "docker.healthcheck": Status.PASS,
     }
     outcome = run_check(NonRoot, EXAMPLE, service=service)
     assert outcome.summary == (
         "no USER instruction: the image runs as root (base debian:bookworm-slim) (Dockerfile:9:1)"
     )
+    probed = run_check(Healthcheck, EXAMPLE, service=service)
+    assert probed.summary.startswith("no HEALTHCHECK, but Kubernetes probes it: ")
 
 
 # --- docker.multi-stage -----------------------------------------------------------------------
@@ -485,8 +489,17 @@ def test_an_unreadable_manifest_makes_the_healthcheck_unknown() -> None:
 
 
 def test_the_service_name_matches_the_root_dockerfile() -> None:
+    # The example's image is ghcr.io/example/greeter, and its root Dockerfile lies in a folder
+    # named service: only the service's name connects the two.
     outcome = run_check(Healthcheck, EXAMPLE, service=ServiceInfo(name="greeter"))
-    assert "an image named greeter" in outcome.summary
+    assert outcome.status is Status.PASS
+    assert "container 'greeter' of Rollout/greeter/greeter (ghcr.io/example/greeter:0.1.0)" in (
+        outcome.summary
+    )
+    assert [f.location.path for f in outcome.findings if f.location] == ["deploy/greeter.yaml"]
+    other = run_check(Healthcheck, EXAMPLE, service=ServiceInfo(name="other"))
+    assert other.status is Status.FAIL
+    assert "no Kubernetes container runs an image named other with probes" in other.summary
 
 
 def test_a_helm_chart_whose_values_name_the_image_and_whose_templates_probe_it() -> None:

@@ -114,6 +114,23 @@ def test_schema_fails_removed_versions_unknown_kinds_fields_and_missing_required
     assert outcome.facts["custom"] == 2  # the Istio PeerAuthentication and DestinationRule
 
 
+def test_schema_accepts_the_service_level_resources_the_slo_check_reads(tmp_path: Path) -> None:
+    documents = [
+        ("sloth.slok.dev/v1", "PrometheusServiceLevel"),
+        ("pyrra.dev/v1alpha1", "ServiceLevelObjective"),
+        ("openslo/v1", "SLO"),
+    ]
+    (tmp_path / "slo.yaml").write_text(
+        "---\n".join(
+            f"apiVersion: {version}\nkind: {kind}\nmetadata:\n  name: greeter\nspec: {{}}\n"
+            for version, kind in documents
+        )
+    )
+    outcome = _run(k8s.Schema, tmp_path)
+    assert outcome.status is Status.PASS, _messages(outcome)
+    assert outcome.facts["custom"] == 3
+
+
 def test_schema_for_an_older_cluster_warns_about_superseded_versions() -> None:
     outcome = _run(k8s.Schema, BAD, kubernetes_version="1.24", operator_groups=["example.com"])
     messages = _messages(outcome)

@@ -467,6 +467,29 @@ def test_config_survives_an_alias_bomb_and_ignores_workflow_permissions(tmp_path
     assert outcome.facts["secret_keys"] == 1
 
 
+EXTERNAL_SECRET = """\
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata:
+  name: alerting
+spec:
+  secretStoreRef: {name: vault, kind: ClusterSecretStore}
+  data:
+    - secretKey: pagerduty-routing-key
+      remoteRef: {key: greeter/alerting, property: pagerduty}
+"""
+
+
+def test_config_takes_a_secret_key_name_in_a_kubernetes_resource_for_a_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "secrets.yaml").write_text(EXTERNAL_SECRET)
+    outcome = run_check(ConfigSecrets, tmp_path)
+    assert outcome.status is Status.PASS, outcome.summary
+    (tmp_path / "secrets.yaml").write_text("secretKey: pagerduty-routing-key\n")  # no resource
+    assert run_check(ConfigSecrets, tmp_path).status is Status.FAIL
+
+
 def test_config_skips_example_files(tmp_path: Path) -> None:
     (tmp_path / ".env.example").write_text("DATABASE_PASSWORD=changeme\n")
     (tmp_path / ".env").write_text("DATABASE_PASSWORD=${DATABASE_PASSWORD}\n")

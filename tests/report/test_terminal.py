@@ -209,3 +209,24 @@ def test_must_items_that_are_only_conditions_are_named() -> None:
     )  # fmt: skip
     tail = text(r).split(" NO-GO ")[1]
     assert "conditions:" in tail and "? quality.undecided" in tail
+
+
+def test_a_passing_item_of_several_checks_says_what_the_passing_one_found() -> None:
+    item = Item(id="canary.gradual", title="Gradual", section="ops", level=Level.SHOULD)
+    checks = (
+        CheckResult(
+            check="delivery.canary",
+            kind=Kind.STATIC,
+            outcome=Outcome(status=Status.PASS, summary="the canary rollout follows the policy"),
+        ),
+        CheckResult(
+            check="delivery.blue-green",
+            kind=Kind.STATIC,
+            outcome=Outcome(status=Status.NOT_APPLICABLE, summary="no blue-green rollouts"),
+        ),
+    )
+    passing = ItemResult(item=item, status=Status.PASS, reason="1 pass", checks=checks)
+    text = render(Format.TERMINAL, review(passing), decide(review(passing)), RenderOptions())
+    lines = text.splitlines()
+    evidence = lines[next(n for n, line in enumerate(lines) if "canary.gradual" in line) + 1]
+    assert evidence.strip() == "delivery.canary: the canary rollout follows the policy"

@@ -127,7 +127,9 @@ def conclude(
         summary=_summary(
             status, counts=counts, total=total, nouns=nouns, findings=findings, reasons=reasons
         ),
-        observed=", ".join(
+        observed=passing[0].message
+        if status is Status.PASS and len(passing) == 1  # one rollout: what it does
+        else ", ".join(
             f"{counts[name]} {name}"
             for name in ("pass", "fail", "unknown", "warn", "waived")
             if counts[name]

@@ -57,6 +57,13 @@ OPERATOR_DOMAINS = (
     "kubeflow.org",
     "ray.io",
     "grafana.integreatly.org",
+    "slok.dev",
+    "pyrra.dev",
+    "openslo",
+    "k8up.io",
+    "appscode.com",
+    "kubestash.com",
+    "percona.com",
     "networking.gke.io",
     "cloud.google.com",
 )

@@ -170,13 +170,25 @@ def _yaml(path: str, text: str, judge: _Judge) -> list[Setting] | None:
     found: list[Setting] = []
     seen: set[int] = set()  # containers already walked: an alias is read once, not again
     for document in documents:
+        resource = isinstance(document, dict) and "kind" in document and "apiVersion" in document
         secret_manifest = (
-            isinstance(document, dict)
+            resource
             and document.get("kind") == "Secret"
             and str(document.get("apiVersion", "")).startswith("v1")
         )
-        found.extend(_yaml_node(path, document, (), judge, manifest=secret_manifest, seen=seen))
+        found.extend(
+            _yaml_node(
+                path, document, (), judge, manifest=secret_manifest, resource=resource, seen=seen
+            )
+        )
     return found
+
+
+# In a Kubernetes resource, `secretKey` names the key of a Secret to fill or read (the
+# External Secrets Operator's `spec.data[].secretKey`, and operators like it): a key name there
+# is no literal secret.
+_NAMES_A_KEY = frozenset({"secretKey"})
+_KEY_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 def _yaml_node(
@@ -186,6 +198,7 @@ def _yaml_node(
     judge: _Judge,
     *,
     manifest: bool,
+    resource: bool,
     seen: set[int],
 ) -> Iterator[Setting]:
     if isinstance(node, dict | list):
@@ -204,12 +217,18 @@ def _yaml_node(
             in_data = manifest and len(keys) == 1 and keys[0] in {"data", "stringData"}
             secret = (isinstance(key, str) and is_secret_key(key)) or in_data
             if secret and not isinstance(value, dict | list):
+                if resource and key in _NAMES_A_KEY and _KEY_NAME.match(str(value)):
+                    continue  # the name of a key in a Secret, not a secret
                 yield from _yaml_value(path, node, key, _dotted(here), judge)
                 continue
-            yield from _yaml_node(path, value, here, judge, manifest=manifest, seen=seen)
+            yield from _yaml_node(
+                path, value, here, judge, manifest=manifest, resource=resource, seen=seen
+            )
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _yaml_node(path, value, (*keys, index), judge, manifest=manifest, seen=seen)
+            yield from _yaml_node(
+                path, value, (*keys, index), judge, manifest=manifest, resource=resource, seen=seen
+            )
 
 
 def _yaml_value(path: str, node: Any, key: Any, name: str, judge: _Judge) -> Iterator[Setting]:

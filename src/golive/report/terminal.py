@@ -152,8 +152,7 @@ def _item(console: Console, result: ItemResult, indent: str, options: RenderOpti
     console.print(line)
     detail = indent + " " * 13
     if result.status is Status.PASS and not options.verbose:
-        observed = next((c.outcome.observed for c in result.checks if c.outcome.observed), None)
-        console.print(Text(f"{detail}{observed or result.reason}", style="dim"), overflow="fold")
+        console.print(Text(f"{detail}{_passed_because(result)}", style="dim"), overflow="fold")
         return
     if result.item.disabled:
         console.print(Text(f"{detail}disabled: {result.item.disabled}", style="dim"))
@@ -169,6 +168,18 @@ def _item(console: Console, result: ItemResult, indent: str, options: RenderOpti
         console.print(Text(f"{detail}awaiting {result.item.attest}", style="blue"))
     if result.skipped:
         console.print(Text(f"{detail}not run here: {', '.join(result.skipped)}", style="dim"))
+
+
+def _passed_because(result: ItemResult) -> str:
+    """One line of evidence for a passing item: what a check observed, else what the passing
+    checks say (an item's own reason only counts them when it has several)."""
+    observed = next((c.outcome.observed for c in result.checks if c.outcome.observed), None)
+    if observed:
+        return observed
+    passing = [c for c in result.checks if c.outcome.status is Status.PASS]
+    if len(result.checks) > 1 and passing:
+        return "; ".join(f"{c.check}: {c.outcome.summary}" for c in passing)
+    return result.reason
 
 
 def _check(console: Console, check: CheckResult, indent: str, options: RenderOptions) -> None:
