@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from golive.checks import alerting
 from golive.checks._alerting_categories import recognise
-from golive.checks._alerting_promql import duration_seconds, scan
+from golive.checks._alerting_promql import duration_seconds, scan, syntax_problem
 from golive.checks._manifests import load_manifests
 from golive.checks.alerting import (
     AlertQuality,
@@ -322,6 +322,48 @@ def test_quality_without_alert_rules_is_not_applicable() -> None:
 
 def test_quality_an_unreadable_rule_file_is_unknown() -> None:
     assert run_check(AlertQuality, BROKEN).status is Status.UNKNOWN
+
+
+BROKEN_EXPRESSION = """\
+groups:
+  - name: greeter
+    rules:
+      - alert: GreeterDown
+        expr: up{job="greeter"} == 0 and (
+        for: 2m
+        labels: {severity: critical}
+        annotations: {summary: down, runbook_url: "https://example.com/runbook#down"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ('sum by (job) (rate(x{code=~"5.."}[5m])) > 0.1', None),
+        ("histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m]))) > 0.5", None),
+        ("up == 0 and (", "unclosed ("),
+        ("rate(x[5m]))", "unexpected )"),
+        ('x{a="b}', 'unterminated string "b}'),
+        ("up ==", "it ends with =="),
+        ("sum(x) by", "it ends with by"),
+        ("  ", "the expression is empty"),
+        ("{{ .Values.expr }} > 1", None),  # a template: not judged
+    ],
+)
+def test_syntax_problems_that_no_parser_would_accept(expression: str, problem: str | None) -> None:
+    assert syntax_problem(expression) == problem
+
+
+def test_quality_an_expression_that_cannot_parse_fails_without_promtool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no promtool
+    (tmp_path / "rules.yaml").write_text(BROKEN_EXPRESSION)
+    outcome = run_check(AlertQuality, tmp_path)
+    assert outcome.status is Status.FAIL
+    assert _places(outcome) == [
+        "rules.yaml:4:9 GreeterDown: the expression does not parse: unclosed ("
+    ]
 
 
 def _fake_promtool(directory: Path, script: str) -> None:

@@ -68,6 +68,24 @@ def test_an_alias_bomb_is_refused_quickly() -> None:
     assert time.monotonic() - started < 1.0
 
 
+def test_a_long_document_with_an_anchor_is_no_bomb() -> None:
+    # A large lockfile or rule file may hold an anchor; it is refused only when its aliases
+    # multiply it, not for being long.
+    text = "defaults: &defaults {retries: 3}\n" + "".join(
+        f"job{n}: {{<<: *defaults, name: job{n}, tags: [a, b]}}\n" for n in range(4000)
+    )
+    (document,) = parse_yaml_documents(text, "long.yaml", max_nodes=10_000)  # ~40,000 values
+    assert len(document) == 4001
+    assert document["job3999"]["retries"] == 3
+
+
+def test_a_deeply_nested_flow_collection_is_refused_before_parsing() -> None:
+    started = time.monotonic()
+    with pytest.raises(YamlError, match="nested more than 1000 levels deep"):
+        parse_yaml_documents("a: " + "[" * 50_000 + "]" * 50_000 + "\n", "deep.yaml")
+    assert time.monotonic() - started < 1.0
+
+
 def test_broken_yaml_names_the_place() -> None:
     with pytest.raises(YamlError) as caught:
         parse_yaml_documents("a: 1\nb: [1, 2\n", "broken.yaml")

@@ -16,6 +16,7 @@ __all__ = [
     "Selector",
     "duration_seconds",
     "scan",
+    "syntax_problem",
 ]
 
 _TOKEN = re.compile(
@@ -152,6 +153,40 @@ def scan(text: str) -> Expression:
             t.text.lower() for t in tokens if t.kind == "ident" and t.text.lower() in _SET_OPS
         ),
     )
+
+
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+_TRAILING = frozenset({"+", "-", "*", "/", "%", "^", "==", "!=", ">", "<", ">=", "<=", ",", "=~"})
+
+
+def syntax_problem(text: str) -> str | None:
+    """What makes an expression certainly unparsable, or None: an empty expression, an
+    unterminated string, brackets that do not pair up, or a trailing operator. Not a parser
+    (promtool is): an expression this passes may still be wrong; templated text (`{{ }}`) is
+    not judged."""
+    if "{{" in text:
+        return None
+    tokens = _tokens(text)
+    if not tokens:
+        return "the expression is empty"
+    opened: list[str] = []
+    for token in tokens:
+        if token.kind == "string" and (len(token.text) < 2 or token.text[-1] != token.text[0]):
+            return f"unterminated string {token.text[:20]}"
+        if token.kind != "op":
+            continue
+        if token.text in "([{":
+            opened.append(token.text)
+        elif token.text in _PAIRS and (not opened or opened.pop() != _PAIRS[token.text]):
+            return f"unexpected {token.text}"
+    if opened:
+        return f"unclosed {opened[-1]}"
+    last = tokens[-1]
+    if (last.kind == "op" and last.text in _TRAILING) or (
+        last.kind == "ident" and last.text.lower() in _SET_OPS | {"bool", "offset", "by"}
+    ):
+        return f"it ends with {last.text}"
+    return None
 
 
 def _tokens(text: str) -> list[_Token]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.checks._alerting_categories import recognise
+from golive.checks._alerting_promql import syntax_problem
 from golive.checks._alerting_rules import AlertRules, Rule, RuleSource
 from golive.checks._alerting_sources import unread_summary, unreadable_finding
 from golive.checks._alerting_waive import Judged, judge, waived_outcome
@@ -54,10 +55,13 @@ class Promtool:
 
 def review_quality(rules: AlertRules) -> QualityReview:
     failures: list[Judged] = []
-    missing = dict.fromkeys(("severity", "summary", "runbook_url", "for"), 0)
+    missing = dict.fromkeys(("severity", "summary", "runbook_url", "for", "syntax"), 0)
     exempt = 0
     for rule in rules.alerts:
         problems: list[tuple[str, str, Location]] = []
+        broken = syntax_problem(rule.expr)
+        if broken is not None:
+            problems.append(("syntax", f"the expression does not parse: {broken}", rule.location))
         if not rule.labels.get("severity", "").strip():
             problems.append(("severity", "no severity label", rule.location))
         if not any(rule.annotations.get(key, "").strip() for key in _SUMMARY_KEYS):
@@ -142,7 +146,10 @@ def quality_outcome(
         return not_applicable("no alerting rules to judge (alerts.required reports their absence)")
     review = review_quality(rules)
     promtool = run_promtool(rules, root)
-    verdict = judge([*review.failures, *promtool.failures], waive)
+    failures = review.failures
+    if promtool.ran:  # promtool parses for real: its errors replace the rough syntax test
+        failures = tuple(f for f in failures if f.finding.rule != "alerts.quality.syntax")
+    verdict = judge([*failures, *promtool.failures], waive)
     facts: dict[str, str | int | float | bool] = {
         "alerts": review.alerts,
         **{f"missing.{what}": n for what, n in review.missing.items()},

@@ -8,14 +8,12 @@ import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from golive.checks._deps_model import Ecosystem, Inventory, Lockfile, Manifest, Requirement
 from golive.checks._deps_node import NPM_LOCKFILES, parse_npm_lock, parse_package_json
 from golive.checks._deps_pylocks import PYTHON_LOCKFILES, parse_python_lock, requirements_lock
 from golive.checks._deps_python import parse_pipfile, parse_pyproject, parse_requirements
 from golive.checks._deps_rust import parse_cargo_lock, parse_cargo_toml
+from golive.checks._yaml import YamlError, parse_yaml
 from golive.checks.repository import Repository
 
 __all__ = ["VENDORED_DIRS", "build_inventory", "read_text"]
@@ -285,8 +283,8 @@ def _pnpm_member(repo: Repository, ancestor: str, directory: str) -> bool:
     if not text:
         return False
     try:
-        data = YAML(typ="safe").load(text)
-    except YAMLError:
+        data = parse_yaml(text, path)
+    except YamlError:
         return False
     patterns = data.get("packages", []) if isinstance(data, dict) else []
     relative = directory[len(ancestor) + 1 :] if ancestor else directory

@@ -10,9 +10,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from golive.checks._deps_model import (
     Ecosystem,
     LineIndex,
@@ -23,6 +20,7 @@ from golive.checks._deps_model import (
     Requirement,
 )
 from golive.checks._deps_python import pinned_ref
+from golive.checks._yaml import MAX_CHARS, YamlError, parse_yaml
 from golive.model import Location
 
 __all__ = ["NPM_LOCKFILES", "parse_npm_lock", "parse_package_json"]
@@ -109,10 +107,10 @@ def parse_npm_lock(path: str, text: str) -> Lockfile:
         if kind == "yarn.lock":
             packages = list(_yarn_lock(text))
         elif kind == "pnpm-lock.yaml":
-            packages = list(_pnpm_lock(text))
+            packages = list(_pnpm_lock(path, text))
         else:
             packages = list(_package_lock(text))
-    except (json.JSONDecodeError, YAMLError, ValueError, AttributeError, TypeError) as exc:
+    except (json.JSONDecodeError, YamlError, ValueError, AttributeError, TypeError) as exc:
         return Lockfile(path=path, ecosystem=_NPM, format=kind, error=str(exc))
     return Lockfile(path=path, ecosystem=_NPM, format=kind, packages=tuple(packages))
 
@@ -224,8 +222,8 @@ def _yarn_entry(header: tuple[str, int], entry: Mapping[str, str]) -> Iterator[P
     )
 
 
-def _pnpm_lock(text: str) -> Iterator[Package]:
-    data = YAML(typ="safe").load(text)
+def _pnpm_lock(path: str, text: str) -> Iterator[Package]:
+    data = parse_yaml(text, path, max_chars=MAX_CHARS)  # lockfiles of large workspaces are big
     if not isinstance(data, dict):
         raise ValueError("expected a YAML mapping")
     packages = data.get("packages") or {}

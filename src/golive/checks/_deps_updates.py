@@ -9,11 +9,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from golive.checks._deps_inventory import VENDORED_DIRS, read_text
 from golive.checks._deps_model import Ecosystem, Inventory
+from golive.checks._yaml import YamlError, YamlMap, parse_yaml
 from golive.checks.repository import Repository
 from golive.model import Location
 
@@ -171,77 +169,57 @@ def find_update_configs(repo: Repository) -> list[UpdateConfig]:
 
 
 def _dependabot(path: str, text: str) -> UpdateConfig:
-    def at(line: int | None = None, column: int | None = None) -> Location:
-        return Location(
-            path=path,
-            line=None if line is None else line + 1,
-            column=None if column is None else column + 1,
-        )
-
+    top = Location(path=path, line=1)
     try:
-        data = YAML().load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        data = parse_yaml(text, path, typed=True)
+    except YamlError as error:
         return UpdateConfig(
-            path=path,
-            tool="dependabot",
-            location=at(0),
-            problems=((f"not valid YAML: {exc}", at(mark.line if mark else 0)),),
+            path=path, tool="dependabot", location=top, problems=((error.message, error.location),)
         )
-    if not isinstance(data, dict) or not isinstance(data.get("updates"), list):
+    if not isinstance(data, YamlMap) or not isinstance(data.get("updates"), list):
         return UpdateConfig(
             path=path,
             tool="dependabot",
-            location=at(0),
-            problems=(("has no `updates:` list", at(0)),),
+            location=top,
+            problems=(("has no `updates:` list", top),),
         )
     problems = []
     if data.get("version") != 2:
-        problems.append(("`version: 2` is required", at(*_key_at(data, "version"))))
+        problems.append(("`version: 2` is required", data.at("version")))
     entries = []
     for item in data["updates"]:
-        if not isinstance(item, dict):
+        if not isinstance(item, YamlMap):
             continue
-        where = at(*_key_at(item, "package-ecosystem"))
+        where = item.at("package-ecosystem")
         ecosystem = str(item.get("package-ecosystem", ""))
         schedule = item.get("schedule")
-        schedule = schedule if isinstance(schedule, dict) else {}
-        interval = str(schedule.get("interval", ""))
+        schedule = schedule if isinstance(schedule, YamlMap) else None
+        interval = str(schedule.get("interval", "")) if schedule is not None else ""
         period: float | None = _INTERVALS.get(interval)
-        if interval == "cron":
+        if interval == "cron" and schedule is not None:
             period = _cron_days(str(schedule.get("cronjob", "")))
         disabled = (
             "open-pull-requests-limit: 0 turns version updates off"
             if item.get("open-pull-requests-limit") == 0
             else None
         )
-        when = at(*_key_at(schedule, "interval")) if schedule else where
         entries.append(
             UpdateEntry(
                 tool="dependabot",
                 ecosystems=frozenset({_DEPENDABOT.get(ecosystem, ecosystem)}),
                 period=None if period is None else period * DAY,
                 schedule=interval or "no schedule",
-                location=when if when.line else where,
+                location=schedule.at("interval") if schedule is not None else where,
                 disabled=disabled,
             )
         )
     return UpdateConfig(
         path=path,
         tool="dependabot",
-        location=at(*_key_at(data, "updates")),
+        location=data.at("updates"),
         entries=tuple(entries),
         problems=tuple(problems),
     )
-
-
-def _key_at(node: Any, key: str) -> tuple[int | None, int | None]:
-    """The 0-based (line, column) of `key` in a ruamel mapping, or of the mapping itself."""
-    try:
-        line, column = node.lc.key(key) if key in node else (node.lc.line, node.lc.col)
-        return int(line), int(column)
-    except (AttributeError, KeyError, TypeError):
-        return None, None
 
 
 def _cron_days(cron: str) -> float | None:

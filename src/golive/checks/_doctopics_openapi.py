@@ -13,10 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from golive.checks._doctopics_markdown import skipped_dir
+from golive.checks._yaml import MAX_CHARS, YamlError, YamlMap, parse_yaml
 from golive.checks.repository import Repository
 from golive.model import Location
 
@@ -93,18 +91,11 @@ def validate(path: str, document: Any) -> SpecReport:
 
 def _load(path: str, text: str) -> tuple[Any, Problem | None]:
     try:
-        return YAML(typ="rt").load(text), None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = Location(
-            path=path,
-            line=mark.line + 1 if mark is not None else None,
-            column=mark.column + 1 if mark is not None else None,
-        )
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return parse_yaml(text, path, typed=True, max_chars=MAX_CHARS), None
+    except YamlError as error:
         if not path.lower().endswith(".json"):
-            return None, _invalid(f"not valid YAML: {reason}", where)
-    try:  # JSON that the YAML parser refuses (rare): read it without positions
+            return None, _invalid(error.message, error.location)
+    try:  # JSON that the YAML reader refuses (rare): read it without positions
         return json.loads(text), None
     except json.JSONDecodeError as exc:
         where = Location(path=path, line=exc.lineno, column=exc.colno)
@@ -127,14 +118,9 @@ class _Validator:
 
     def at(self, mapping: Any, key: Any = None) -> Location:
         """Where `key` of `mapping` is written (the mapping itself without a key)."""
-        lc = getattr(mapping, "lc", None)
-        if lc is None:
+        if not isinstance(mapping, YamlMap):
             return Location(path=self.path)  # read as plain JSON: no positions
-        try:
-            line, column = (lc.line, lc.col) if key is None else lc.key(key)
-        except (AttributeError, KeyError, TypeError):
-            return Location(path=self.path)
-        return Location(path=self.path, line=line + 1, column=column + 1)
+        return mapping.location if key is None else mapping.at(str(key))
 
     def invalid(self, message: str, mapping: Any, key: Any = None) -> None:
         self.problems.append(_invalid(message, self.at(mapping, key)))

@@ -1,7 +1,7 @@
 """Configuration files read as settings: each secret-looking key, where it is, and whether its
 value is a reference to a secret kept elsewhere or a literal written into the file.
 
-TOML, YAML and JSON are parsed (with positions: `golive._toml_positions` and ruamel.yaml);
+TOML, YAML and JSON are parsed with positions (`golive._toml_positions`, golive's safe YAML);
 .env, .ini, .properties, .conf and anything that does not parse are read line by line as
 `key = value` / `key: value`. Values never leave this module: a setting only says whether its
 value is a literal.
@@ -14,6 +14,8 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from golive.checks._yaml import Tagged, YamlError, YamlMap, parse_yaml_documents
 
 __all__ = ["Setting", "is_secret_key", "settings_in"]
 
@@ -160,15 +162,11 @@ def _dotted(keys: Sequence[str | int]) -> str:
 
 
 def _yaml(path: str, text: str, judge: _Judge) -> list[Setting] | None:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     try:
-        documents = list(YAML(typ="rt").load_all(text))
-    except (YAMLError, ValueError):
-        return None
-    found: list[Setting] = []
-    seen: set[int] = set()  # containers already walked: an alias is read once, not again
+        documents = parse_yaml_documents(text, path, typed=True)
+    except YamlError:
+        return None  # read line by line instead (a bomb or a Python tag was refused)
+    found: dict[tuple[str, int | None, int | None], Setting] = {}
     for document in documents:
         resource = isinstance(document, dict) and "kind" in document and "apiVersion" in document
         secret_manifest = (
@@ -176,12 +174,12 @@ def _yaml(path: str, text: str, judge: _Judge) -> list[Setting] | None:
             and document.get("kind") == "Secret"
             and str(document.get("apiVersion", "")).startswith("v1")
         )
-        found.extend(
-            _yaml_node(
-                path, document, (), judge, manifest=secret_manifest, resource=resource, seen=seen
-            )
-        )
-    return found
+        for setting in _yaml_node(
+            path, document, (), judge, manifest=secret_manifest, resource=resource
+        ):
+            # an alias repeats what it points at: the setting is where it is written, once
+            found.setdefault((setting.key, setting.line, setting.column), setting)
+    return list(found.values())
 
 
 # In a Kubernetes resource, `secretKey` names the key of a Secret to fill or read (the
@@ -199,13 +197,8 @@ def _yaml_node(
     *,
     manifest: bool,
     resource: bool,
-    seen: set[int],
 ) -> Iterator[Setting]:
-    if isinstance(node, dict | list):
-        if id(node) in seen:
-            return  # an alias of a node walked before (and no exponential walk of alias bombs)
-        seen.add(id(node))
-    if isinstance(node, dict):
+    if isinstance(node, YamlMap):
         # A Kubernetes env entry {name: DB_PASSWORD, value: ...}: the name says what the value is.
         name = node.get("name")
         if isinstance(name, str) and "value" in node and is_secret_key(name):
@@ -215,39 +208,27 @@ def _yaml_node(
                 continue  # GitHub Actions' `id-token: write` grants a right; it holds no secret
             here = (*keys, key)
             in_data = manifest and len(keys) == 1 and keys[0] in {"data", "stringData"}
-            secret = (isinstance(key, str) and is_secret_key(key)) or in_data
-            if secret and not isinstance(value, dict | list):
+            if (is_secret_key(key) or in_data) and not isinstance(value, dict | list):
                 if resource and key in _NAMES_A_KEY and _KEY_NAME.match(str(value)):
                     continue  # the name of a key in a Secret, not a secret
                 yield from _yaml_value(path, node, key, _dotted(here), judge)
                 continue
-            yield from _yaml_node(
-                path, value, here, judge, manifest=manifest, resource=resource, seen=seen
-            )
+            yield from _yaml_node(path, value, here, judge, manifest=manifest, resource=resource)
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _yaml_node(
-                path, value, (*keys, index), judge, manifest=manifest, resource=resource, seen=seen
+                path, value, (*keys, index), judge, manifest=manifest, resource=resource
             )
 
 
-def _yaml_value(path: str, node: Any, key: Any, name: str, judge: _Judge) -> Iterator[Setting]:
+def _yaml_value(path: str, node: YamlMap, key: str, name: str, judge: _Judge) -> Iterator[Setting]:
     value = node[key]
-    tag = getattr(getattr(value, "tag", None), "value", None)
-    if tag is not None and tag not in {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int"}:
-        literal: bool | None = False  # !vault, !ENV, !secret, a custom resolver's tag
-    else:
-        literal = judge.literal(getattr(value, "value", value))
+    # `!vault ...`, `!ENV ${X}`, `!secret x`: a tag of the reader's own fills the value in
+    literal = False if isinstance(value, Tagged) else judge.literal(value)
     if literal is None:
         return
-    line, column = node.lc.value(key) if hasattr(node, "lc") else (None, None)
-    yield Setting(
-        path=path,
-        key=name,
-        line=line + 1 if line is not None else None,
-        column=column + 1 if column is not None else None,
-        literal=literal,
-    )
+    where = node.value_location(key)
+    yield Setting(path=path, key=name, line=where.line, column=where.column, literal=literal)
 
 
 # --- lines: .env, .ini, .properties, .conf, and files that do not parse ----------------------

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_CHARS",
     "MAX_NODES",
     "Reference",
+    "Tagged",
     "YamlError",
     "YamlMap",
     "YamlSeq",
@@ -31,7 +32,10 @@ __all__ = [
     "parse_yaml_documents",
 ]
 
-MAX_NODES = 200_000  # nodes per document after expanding aliases; real files stay far below
+# A document whose aliases, expanded, make more than MAX_NODES values and more than ten times
+# the values it writes is refused (a "billion laughs"); a long document without aliases is not.
+MAX_NODES = 200_000
+_EXPANSION = 10
 MAX_CHARS = 8 * 1024 * 1024  # large CRD bundles reach a few MB
 _MAX_DEPTH = 200
 # libyaml's composer recurses: 1,000 nested `[` take it 7 ms, 10,000 take 0.3 s, and 100,000
@@ -82,6 +86,17 @@ class YamlSeq(list[Any]):
         super().__init__()
         self.location = location
         self.item_at: list[Location] = []
+
+
+class Tagged(str):
+    """A scalar written with a local tag (`!vault`, `!ENV`, `!secret`): the text, and the tag."""
+
+    tag: str
+
+    def __new__(cls, text: str, tag: str) -> Tagged:
+        made = super().__new__(cls, text)
+        made.tag = tag
+        return made
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,15 +221,18 @@ def _measure(root: Node, path: str, limit: int) -> None:
     """Refuse Python tags, recursive aliases, deep nesting and oversized alias expansion."""
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
+    written = 0  # values as written: each node once, however many aliases point at it
 
     def refuse(message: str, node: Node) -> NoReturn:
         raise YamlError(message, _location(path, node.start_mark))
 
     def size(node: Node, depth: int) -> int:
+        nonlocal written
         key = id(node)
         known = sizes.get(key)
         if known is not None:
             return known
+        written += 1
         tag = node.tag
         if tag and tag.startswith(_PYTHON):
             refuse(
@@ -236,7 +254,7 @@ def _measure(root: Node, path: str, limit: int) -> None:
                 total += size(child[0], depth + 1) + size(child[1], depth + 1)
             else:
                 total += size(child, depth + 1)
-            if total > limit:
+            if total > limit and total > _EXPANSION * written:
                 refuse(
                     f"refused: more than {limit:,} values once its aliases are expanded "
                     "(an alias bomb?)",
@@ -274,6 +292,8 @@ class _Converter:
             return str(node.value).lower() == "true"
         if self._typed and tag in {_CORE + "int", _CORE + "float"}:
             return _number(str(node.value), tag)
+        if tag.startswith("!"):
+            return Tagged(str(node.value), tag)  # `!vault ...`, `!ENV ${X}`, `!secret x`
         return str(node.value)
 
     def _at(self, node: Node) -> Location:
