@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -34,7 +35,6 @@ EMPTY = DATA / "empty"
 BROKEN = DATA / "broken"
 HELM = DATA / "helm"
 OPERATOR = DATA / "operator"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 KUBE_PROMETHEUS = CORPUS / "kube-prometheus" / "manifests"
 needs_corpus = pytest.mark.skipif(
     not KUBE_PROMETHEUS.is_dir(), reason="the shared corpus (kube-prometheus) is not here"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from golive.model import Outcome, Status
 from golive.testing import run_check
 
 DATA = Path(__file__).parent.parent / "data" / "backup"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 HOUR, DAY = 3600.0, 86400.0
 POLICY = {"frequency": "daily", "encryption": True, "verification": "automated"}
 

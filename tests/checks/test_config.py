@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -31,7 +32,6 @@ from golive.testing import run_check
 
 DATA = Path(__file__).parent.parent / "data" / "config"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "service"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SEED_FIELDS = ["database_url", "api_key", "log_level"]
 SEED_TYPES = ["string", "integer", "boolean"]
 SEED_RANGES = ["port: 1-65535", "timeout: 1-300"]

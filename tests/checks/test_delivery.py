@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS as SHARED_CORPUS
 from pydantic import ValidationError
 
 from golive.checks._delivery_conditions import Measure, classify, error_limit, range_limit
@@ -14,7 +15,7 @@ from golive.model import Outcome, Status
 from golive.testing import run_check
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "delivery"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "argo-rollouts" / "examples"
+CORPUS = SHARED_CORPUS / "argo-rollouts" / "examples"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason=f"the real-world corpus is not at {CORPUS}"
 )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS as SHARED_CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ from golive.testing import run_check
 
 DATA = Path(__file__).parent.parent / "data" / "docker"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "service"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "kubernetes-examples"
+CORPUS = SHARED_CORPUS / "kubernetes-examples"
 CHECKS: list[type[Check]] = [
     MultiStage,
     MinimalBase,

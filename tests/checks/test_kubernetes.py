@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus import CORPUS
 from pydantic import ValidationError
 
 from golive.checks import kubernetes as k8s
@@ -20,7 +21,6 @@ from golive.testing import run_check
 
 DATA = Path(__file__).parent.parent / "data" / "k8s"
 GOOD, BAD, MULTI = DATA / "good", DATA / "bad", DATA / "multi-ns"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SHOP = ServiceInfo(name="shop", liveness="/healthz", readiness="/ready")
 CHECKS: list[type[K8sCheck[Any]]] = [
     k8s.Schema,

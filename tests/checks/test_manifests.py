@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS
 
 from golive.checks._manifests import load_manifests
 from golive.checks.repository import Repository
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 def repo_with(tmp_path: Path, files: dict[str, str]) -> Repository:
