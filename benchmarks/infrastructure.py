@@ -485,8 +485,8 @@ def report(
     }
     fastest = best["checkov"] / best["golive"]
     print(
-        f"\ngolive is {ratios['wall']:.1f}x faster by median wall time "
-        f"({fastest:.1f}x best against best), {ratios['CPU']:.1f}x by median CPU time.\n"
+        f"\ngolive is {fastest:.1f}x faster best against best (the least disturbed runs), "
+        f"{ratios['wall']:.1f}x by median wall time, {ratios['CPU']:.1f}x by median CPU time.\n"
     )
     print("| checkov | golive | same verdict | both fail | both pass | only checkov fails "
           "| only golive fails |")  # fmt: skip
