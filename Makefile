@@ -4,30 +4,48 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs bench clean
+.PHONY: demo test lint typecheck pytest system-deps docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# The example is built to fail review: the demo succeeds when golive says NO-GO (exit 1).
+# The example is built to fail review: the demo succeeds when golive says NO-GO (exit 1),
+# first from the repository, then live against the service running on 127.0.0.1.
 demo: $(STAMP)
 	@$(BIN)/golive check examples/service; status=$$?; \
 	echo; echo "golive exited with $$status (0 GO, 1 NO-GO, 2 usage or configuration error, 3 internal error)"; \
+	test $$status -eq 1
+	@echo; echo "--- live: greeter running on 127.0.0.1, reviewed over HTTPS ---"; echo
+	@$(BIN)/python examples/live.py; status=$$?; \
+	echo; echo "golive exited with $$status"; \
 	test $$status -eq 1
 
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples/live.py
+	$(BIN)/ruff format --check src tests benchmarks examples/live.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) system-deps
 	$(BIN)/pytest
+
+# The live-check tests run against real servers from Debian: nginx (TLS, headers, limits),
+# Prometheus (SLO queries, loaded rules) and sslscan (a second opinion on TLS).
+SYSTEM_TOOLS := /usr/sbin/nginx /usr/bin/prometheus /usr/bin/sslscan
+system-deps:
+	@for tool in $(SYSTEM_TOOLS); do test -x $$tool || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light prometheus sslscan; \
+		else \
+			echo "make: the live-check tests need nginx, prometheus and sslscan: sudo apt-get install nginx-light prometheus sslscan" >&2; exit 1; \
+		fi; \
+	fi
 
 docs: $(STAMP)
 	$(BIN)/golive checks --format markdown > docs/checks.md

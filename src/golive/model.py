@@ -243,6 +243,9 @@ class Target:
     allow_private: bool = False  # loopback and private addresses need this
     consent: str = "passive"  # passive | active | load
     environment: str | None = None
+    ca: str | None = None  # a CA file (PEM) trusted for this target, besides the system's
+    token_env: str | None = None  # the environment variable holding the credential
+    auth_scheme: str = "Bearer"  # the Authorization scheme the credential is sent with
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -36,6 +36,7 @@ from golive.model import (
     Review,
     Status,
 )
+from golive.probes.safety import ProbeRefused
 
 __all__ = [
     "DEFAULT_SCOPE",
@@ -267,6 +268,8 @@ def _execute(check: type[Check], params: CheckParams, fixtures: _Fixtures) -> Ou
             outcome = asyncio.run(_awaited(outcome))
     except Skip as skip:
         return Outcome(status=skip.status, summary=skip.reason)
+    except ProbeRefused as refused:  # the target policy said no: undecided, with the reason
+        return Outcome(status=Status.UNKNOWN, summary=str(refused))
     except _FixtureCrashError as crash:
         return Outcome(status=Status.ERROR, summary=str(crash), trace=crash.trace)
     except (Exception, SystemExit) as exc:

@@ -103,6 +103,9 @@ def load_checklist(
             allow_private=t.allow_private,
             consent=t.consent,
             environment=t.environment,
+            ca=str((base / t.ca).absolute()) if t.ca else None,
+            token_env=t.token_env,
+            auth_scheme=t.auth_scheme,
         )
         for name, t in spec.targets.items()
     )

@@ -172,6 +172,9 @@ class TargetSpec(_Strict):
     allow_private: bool = False
     consent: Literal["passive", "active", "load"] = "passive"
     environment: str | None = None
+    ca: str | None = None
+    token_env: str | None = None
+    auth_scheme: str = "Bearer"
 
 
 class ServiceFile(_Strict):

@@ -10,7 +10,7 @@ reason. A check family may add fixtures of its own through a module-level `FIXTU
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +18,9 @@ from golive.checks._manifests import Manifests, load_manifests
 from golive.checks.repository import Repository
 from golive.model import Target
 
-if TYPE_CHECKING:  # imported by the Rust fixtures when they run
+if TYPE_CHECKING:  # imported by the fixtures that need them, when they run
     from golive.checks import _cargo
+    from golive.probes.safety import ProbePolicy
 
 __all__ = ["FIXTURES", "SEEDS", "RunOptions", "ServiceInfo"]
 
@@ -45,6 +46,10 @@ class RunOptions:
 
     history: bool = False  # `--history`: also scan the git history, not only the work tree
     exclude: tuple[str, ...] = ()  # gitignore-style patterns the checklist leaves out of review
+    # `--target NAME=URL`: the URL a declared target has in this run (a preview environment)
+    target_urls: Mapping[str, str] = field(default_factory=dict)
+    # the values of the environment variables the targets name in `token_env`, read by the CLI
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 _CARGO_TIMEOUT = 900.0  # seconds; a cold workspace build with clippy can be slow
@@ -82,7 +87,23 @@ def rust_diagnostics(cargo: _cargo.Cargo) -> _cargo.Diagnostics:
     return _cargo.collect_diagnostics(cargo, timeout=_CARGO_TIMEOUT)
 
 
+def probes(root: Path, service: ServiceInfo, options: RunOptions) -> ProbePolicy:
+    """The run's target policy: the declared targets, pinned on first use, with the caps and
+    credentials every live probe goes through."""
+    from golive.probes.safety import ProbePolicy
+
+    targets = []
+    credentials = {}
+    for target in service.targets:
+        url = options.target_urls.get(target.name, target.url)
+        targets.append(replace(target, url=url))
+        token = options.secrets.get(target.token_env) if target.token_env else None
+        if token:
+            credentials[target.name] = f"{target.auth_scheme} {token}".strip()
+    return ProbePolicy(targets, root=root, credentials=credentials)
+
+
 FIXTURES: Mapping[str, Callable[..., Any]] = {
     fixture.__name__: fixture
-    for fixture in (repo, manifests, cargo_workspace, cargo, rust_diagnostics)
+    for fixture in (repo, manifests, cargo_workspace, cargo, rust_diagnostics, probes)
 }

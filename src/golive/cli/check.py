@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -60,6 +61,14 @@ _Outputs = Annotated[
 _Live = Annotated[
     bool, typer.Option("--live", help="Also run live checks against the checklist's targets.")
 ]
+_Targets = Annotated[
+    list[str],
+    typer.Option(
+        "--target",
+        "-t",
+        help="NAME=URL: probe the declared target NAME at URL in this run (repeatable).",
+    ),
+]
 _Kinds = Annotated[
     list[Kind],
     typer.Option("--kind", "-k", help="Only run checks of this kind (repeatable)."),
@@ -106,6 +115,7 @@ def check(
     formats: _Formats = [],  # noqa: B006
     outputs: _Outputs = [],  # noqa: B006
     live: _Live = False,
+    targets: _Targets = [],  # noqa: B006
     kinds: _Kinds = [],  # noqa: B006
     items: _Items = [],  # noqa: B006
     history: _History = False,
@@ -129,7 +139,7 @@ def check(
             jobs=jobs,
             unknown=unknown,
             strict=strict,
-            options=RunOptions(history=history),
+            options=RunOptions(history=history, target_urls=_target_urls(targets)),
         )
         _write(review, decision, destinations, show_all=show_all, verbose=verbose, color=color)
     raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
@@ -144,6 +154,21 @@ def _scope(kinds: list[Kind], live: bool) -> frozenset[Kind]:
     if Kind.ATTEST in kinds:
         fail("--kind attest is not a check kind; sign-offs are always read")
     return frozenset(chosen)
+
+
+def _target_urls(given: list[str]) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
+    urls: dict[str, str] = {}
+    for text in given:
+        name, eq, url = text.partition("=")
+        parts = urlsplit(url)
+        if not eq or not name or parts.scheme not in {"http", "https"} or not parts.hostname:
+            fail(
+                f'--target {text}: expected NAME=URL with an http(s) URL, e.g. "staging=https://127.0.0.1:8443"'
+            )
+        urls[name] = url
+    return urls
 
 
 def _destinations(formats: list[str], outputs: list[Path]) -> list[_Destination]:
@@ -198,6 +223,18 @@ def _review(
     if strict is not None:
         policy = replace(policy, strict=strict)
     checklist = replace(checklist, policy=policy)
+    declared = {target.name: target for target in checklist.targets}
+    for name in options.target_urls:
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            fail(
+                f"--target {name}=...: no target {name} in [targets] (declared: {known})"
+            )
+    # Credentials are read here, once, from the variables the targets name; checks never
+    # read the environment.
+    wanted = {t.token_env for t in checklist.targets if t.token_env}
+    secrets = {name: os.environ[name] for name in wanted if os.environ.get(name)}
+    options = replace(options, secrets=secrets)
     select = _selector(items, checklist.items) if items else None
     with _Progress() as progress:
         review = run_review(

@@ -1,0 +1,1 @@
+"""Live probes: the target policy and the HTTP and TLS exchanges every live check goes through."""
