@@ -71,9 +71,7 @@ def test_without_live_the_live_check_is_not_run(tmp_path: Path, port: int) -> No
     run = golive("check", repo, "--item", "health.database", "--format", "json")
     data = json.loads(run.stdout)
     assert data["items"] == []
-    assert [(i["id"], i["kinds"]) for i in data["not_evaluated"]] == [
-        ("health.database", ["live"])
-    ]
+    assert [(i["id"], i["kinds"]) for i in data["not_evaluated"]] == [("health.database", ["live"])]
 
 
 def test_target_overrides_the_url_for_one_run(tmp_path: Path, port: int) -> None:
