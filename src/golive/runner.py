@@ -355,6 +355,12 @@ class _Execution:
 
     def _start_ready(self, waiting: list[_Job]) -> list[_Job]:
         still: list[_Job] = []
+        # Exclusive checks (a rate-limit burst) run alone, once every other ready check is
+        # done, so their traffic cannot disturb what the others measure.
+        ordinary = any(not self._plan[key].check.exclusive for key in self._running) or any(
+            not job.check.exclusive and all(key in self._done for key in job.requires)
+            for job in waiting
+        )
         for job in waiting:
             if not all(key in self._done for key in job.requires):
                 still.append(job)
@@ -362,6 +368,8 @@ class _Execution:
             blocked = self._blocked_by(job)
             if blocked is not None:
                 self._record(job, blocked, 0.0)
+            elif job.check.exclusive and (ordinary or self._running):
+                still.append(job)
             elif len(self._running) < self._slots:
                 self._launch(job)
             else:

@@ -185,6 +185,42 @@ class Async(Check):
         return passed("awaited")
 
 
+SPANS: dict[str, tuple[float, float]] = {}
+
+
+class Slow(Check):
+    """Takes a while, recording when it ran."""
+
+    id = "test.slow"
+    kind = Kind.STATIC
+
+    def run(self, params: NoParams) -> Outcome:
+        started = time.monotonic()
+        time.sleep(0.2)
+        SPANS[f"{self.id}-{started}"] = (started, time.monotonic())
+        return passed("done")
+
+
+class SlowToo(Slow):
+    """Takes a while as well."""
+
+    id = "test.slow-too"
+
+
+class Bursts(Check):
+    """Runs alone, as a rate-limit burst must."""
+
+    id = "test.bursts"
+    kind = Kind.STATIC
+    exclusive = True
+
+    def run(self, params: NoParams) -> Outcome:
+        started = time.monotonic()
+        time.sleep(0.1)
+        SPANS["bursts"] = (started, time.monotonic())
+        return passed("burst")
+
+
 def _expensive() -> str:
     BUILDS.append(threading.current_thread().name)
     time.sleep(0.05)
@@ -202,7 +238,7 @@ def _absent() -> str:
 TEST_FIXTURES = {**FIXTURES, "expensive": _expensive, "broken": _broken, "absent": _absent}
 CHECKS = [
     Passes, Fails, Crashes, Sleeps, Shared, SharedToo, BrokenFixture, NothingHere, Undecided,
-    Live, AfterFailure, Parameterised, Floods, Async,
+    Live, AfterFailure, Parameterised, Floods, Async, Slow, SlowToo, Bursts,
 ]  # fmt: skip
 PLANNED = PlannedCheck(id="test.planned", kind=Kind.STATIC, title="Not built yet", params={})
 REGISTRY = Registry(CHECKS, [PLANNED], fixtures=TEST_FIXTURES)
@@ -306,6 +342,22 @@ def test_a_failed_prerequisite_makes_the_dependent_unknown_not_failed() -> None:
     result = review(item("a", ref("test.after-failure")))
     assert result.results[0].status is Status.UNKNOWN
     assert "requires test.fails, which ended fail" in result.results[0].reason
+
+
+def test_an_exclusive_check_runs_alone_after_the_others() -> None:
+    SPANS.clear()
+    result = review(
+        item("burst", ref("test.bursts")),
+        item("a", ref("test.slow")),
+        item("b", ref("test.slow-too")),
+        jobs=4,
+    )
+    assert {r.status for r in result.results} == {Status.PASS}
+    burst_start, _ = SPANS.pop("bursts")
+    ordinary = list(SPANS.values())
+    assert len(ordinary) == 2
+    assert max(s for s, _ in ordinary) < min(e for _, e in ordinary)  # those two overlapped
+    assert all(end <= burst_start for _, end in ordinary)  # the burst waited for both
 
 
 def test_async_checks_are_awaited() -> None:

@@ -86,6 +86,9 @@ class Check:
     timeout: ClassVar[float] = 60.0  # seconds; tool checks raise it
     aliases: ClassVar[tuple[str, ...]] = ()  # former ids, kept forever
     fix: ClassVar[str | None] = None  # the usual remediation, shown with a failure
+    # True: runs alone, after every other check, because what it does (a burst of requests)
+    # would disturb what the others observe.
+    exclusive: ClassVar[bool] = False
 
     @classmethod
     def title(cls) -> str:

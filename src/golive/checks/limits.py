@@ -324,6 +324,7 @@ class RateLimit(Check):
     kind = Kind.LIVE
     Params = RateParams
     timeout = 120.0
+    exclusive = True  # the burst would turn other probes of the service into 429s
     fix = (
         "Limit each client's request rate (limit_req in nginx, the gateway's rate limiter or a "
         "token bucket in the service) and answer 429 with Retry-After instead of overloading."
