@@ -227,9 +227,7 @@ def _review(
     for name in options.target_urls:
         if name not in declared:
             known = ", ".join(sorted(declared)) or "none"
-            fail(
-                f"--target {name}=...: no target {name} in [targets] (declared: {known})"
-            )
+            fail(f"--target {name}=...: no target {name} in [targets] (declared: {known})")
     # Credentials are read here, once, from the variables the targets name; checks never
     # read the environment.
     wanted = {t.token_env for t in checklist.targets if t.token_env}
