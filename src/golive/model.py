@@ -246,6 +246,7 @@ class Target:
     ca: str | None = None  # a CA file (PEM) trusted for this target, besides the system's
     token_env: str | None = None  # the environment variable holding the credential
     auth_scheme: str = "Bearer"  # the Authorization scheme the credential is sent with
+    default: bool = False  # the target of checks that name none, when several are declared
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -58,6 +58,7 @@ health = {{ liveness = "/healthz", readiness = "/readyz" }}
 
 [targets.svc]
 url = "https://127.0.0.1:{https}"
+default = true
 allow_private = true
 consent = "active"
 ca = "{pki.ca}"
@@ -67,6 +68,20 @@ with = {{ interval = "0s" }}
 
 [checks."health.readiness"]
 with = {{ interval = "0s" }}
+
+[checks."tls.redirect"]
+with = {{ http_port = {plain} }}
+
+[targets.prometheus]
+url = "https://127.0.0.1:{https}"
+allow_private = true
+ca = "{pki.ca}"
+
+[checks."prometheus.slo"]
+with = {{ prometheus = "prometheus" }}
+
+[checks."prometheus.alerts-loaded"]
+with = {{ prometheus = "prometheus" }}
 
 [items."security.request-size-limit"]
 with = {{ path = "/upload", max_body = "1KiB" }}
@@ -84,7 +99,6 @@ with = {{ path = "/mcp" }}
 with = {{ dependencies = ["database"] }}
 """
         )
-        del plain  # the plain port is only there to be found by a redirect check
         run = golive("check", tmp_path, "--live", "--kind", "live", "--format", "json")
     assert run.returncode in {0, 1}, run.stderr
     ran = [
@@ -93,5 +107,5 @@ with = {{ dependencies = ["database"] }}
         for check in item["checks"]
         if check["status"] not in {"not_applicable"}
     ]
-    assert len(set(ran)) >= 8, ran
+    assert len(set(ran)) >= 20, sorted(set(ran))
     assert listener.connections == 0

@@ -209,3 +209,11 @@ def test_paths_must_be_absolute() -> None:
     target = policy("http://127.0.0.1:1").target()
     with pytest.raises(ProbeRefused, match="must start with /"):
         target.url("healthz")
+
+
+def test_with_several_targets_the_default_one_is_used() -> None:
+    a = Target(name="app", url="http://127.0.0.1:1", allow_private=True, default=True)
+    b = Target(name="prometheus", url="http://127.0.0.1:2", allow_private=True)
+    assert ProbePolicy([b, a]).target().name == "app"
+    with pytest.raises(ProbeRefused, match="mark one default = true"):
+        ProbePolicy([b, Target(name="c", url="http://127.0.0.1:3")]).target()

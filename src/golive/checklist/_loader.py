@@ -106,6 +106,7 @@ def load_checklist(
             ca=str((base / t.ca).absolute()) if t.ca else None,
             token_env=t.token_env,
             auth_scheme=t.auth_scheme,
+            default=t.default,
         )
         for name, t in spec.targets.items()
     )

@@ -10,7 +10,14 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from golive.model import Level, Match, UnknownPolicy
 from golive.thresholds import parse_duration
@@ -175,6 +182,7 @@ class TargetSpec(_Strict):
     ca: str | None = None
     token_env: str | None = None
     auth_scheme: str = "Bearer"
+    default: bool = False
 
 
 class ServiceFile(_Strict):
@@ -184,3 +192,11 @@ class ServiceFile(_Strict):
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
     items: RawItems = Field(default_factory=dict)
     checks: dict[Id, CheckDefaultsSpec] = Field(default_factory=dict)
+
+    @field_validator("targets")
+    @classmethod
+    def _one_default(cls, targets: dict[str, TargetSpec]) -> dict[str, TargetSpec]:
+        defaults = [name for name, target in targets.items() if target.default]
+        if len(defaults) > 1:
+            raise ValueError(f"only one target may be the default (marked: {', '.join(defaults)})")
+        return targets

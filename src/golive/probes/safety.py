@@ -197,10 +197,17 @@ class ProbePolicy:
         if not self._targets:
             raise ProbeRefused("no target is declared: add a [targets.NAME] table with its url")
         if name is None:
-            if len(self._targets) > 1:
+            chosen = [t.name for t in self._targets.values() if t.default]
+            if len(self._targets) == 1:
+                name = next(iter(self._targets))
+            elif len(chosen) == 1:
+                name = chosen[0]
+            else:
                 names = ", ".join(sorted(self._targets))
-                raise ProbeRefused(f"several targets are declared ({names}); name one with target")
-            name = next(iter(self._targets))
+                raise ProbeRefused(
+                    f"several targets are declared ({names}); name one with target, or mark "
+                    "one default = true"
+                )
         if name not in self._targets:
             known = ", ".join(sorted(self._targets))
             raise ProbeRefused(f'no target "{name}" is declared (declared: {known})')
