@@ -27,7 +27,7 @@ from golive.checks.tls import (
     VersionsParams,
 )
 from golive.model import Outcome, Status, Target
-from golive.probes import tls
+from golive.probes import _tls_suites, _tls_wire, tls
 from golive.probes.safety import PinnedTarget, ProbePolicy
 from golive.testing import run_check
 
@@ -297,9 +297,9 @@ def test_hand_built_hellos_agree_with_openssl(servers: Servers) -> None:
     same answers as OpenSSL's own for what both can offer."""
     legacy = target(servers.url("legacy"))
     for protocol in (tls.Protocol.TLSv1_0, tls.Protocol.TLSv1_2, tls.Protocol.TLSv1_3):
-        older = tuple(code for code in tls._IANA if code not in tls.TLS13_SUITES)
+        older = tuple(code for code in _tls_suites.IANA if code not in tls.TLS13_SUITES)
         suites = tls.TLS13_SUITES if protocol is tls.Protocol.TLSv1_3 else older
-        hello = tls._client_hello(protocol, suites, "127.0.0.1")
+        hello = _tls_wire.client_hello(protocol, suites, "127.0.0.1")
         raw = tls._judge(protocol, tls._ask(legacy, hello), via="raw", strict=True)
         assert raw.answer is tls.try_version(legacy, protocol).answer, protocol
 
@@ -374,13 +374,13 @@ def test_expiry_thresholds_say_what_must_remain() -> None:
 
 
 def test_lifetime_rule_for_public_certificates() -> None:
-    from golive.checks import tls as checks
+    from golive.checks import _tls_certificates as certificates
 
-    def leaf(start: str, days: int) -> checks._Certificate:
+    def leaf(start: str, days: int) -> certificates.Certificate:
         import datetime as dt
 
         begin = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
-        return checks._Certificate(
+        return certificates.Certificate(
             subject="CN=x", issuer="CN=ca", dns=("x",), ips=(), not_before=begin,
             not_after=begin + dt.timedelta(days=days), self_signed=False, key="ECDSA P-256",
             key_kind="ecdsa", key_bits=256, curve="secp256r1", fingerprint="00",
@@ -388,14 +388,14 @@ def test_lifetime_rule_for_public_certificates() -> None:
 
     public = tls.Verification(chain=(), verified=True, code=None, message=None)
     private = tls.Verification(chain=(), verified=False, code=20, message="unable to get issuer")
-    assert checks._lifetime(public, leaf("2026-01-10", 397)) == (None, None)
-    assert checks._lifetime(public, leaf("2026-01-10", 399))[0] is not None
-    assert checks._lifetime(public, leaf("2026-04-01", 199)) == (None, None)
-    warning = checks._lifetime(public, leaf("2026-04-01", 201))[0]
+    assert certificates.judge_lifetime(public, leaf("2026-01-10", 397)) == (None, None)
+    assert certificates.judge_lifetime(public, leaf("2026-01-10", 399))[0] is not None
+    assert certificates.judge_lifetime(public, leaf("2026-04-01", 199)) == (None, None)
+    warning = certificates.judge_lifetime(public, leaf("2026-04-01", 201))[0]
     assert warning is not None and "200-day maximum" in warning
-    assert "100-day" in (checks._lifetime(public, leaf("2027-06-01", 120))[0] or "")
-    assert "47-day" in (checks._lifetime(public, leaf("2029-06-01", 60))[0] or "")
-    assert checks._lifetime(private, leaf("2026-04-01", 3650))[0] is None
+    assert "100-day" in (certificates.judge_lifetime(public, leaf("2027-06-01", 120))[0] or "")
+    assert "47-day" in (certificates.judge_lifetime(public, leaf("2029-06-01", 60))[0] or "")
+    assert certificates.judge_lifetime(private, leaf("2026-04-01", 3650))[0] is None
 
 
 # --- tls.ciphers -------------------------------------------------------------------------------------

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Annotated
-from urllib.parse import urljoin
 
 from pydantic import AfterValidator, Field, field_validator
 
+from golive.checks._http_header_rules import header_problems, modifiers, score_facts
+from golive.checks._http_visit import single_request, visit_path
 from golive.checks._live import LiveParams, pinned
-from golive.checks.base import Check, Facts, Unknown, failed, not_applicable, passed, warned
+from golive.checks.base import Check, Facts, failed, not_applicable, passed, warned
 from golive.model import Finding, Kind, Outcome
 from golive.probes import observatory
-from golive.probes.http import HttpError, Response, request
-from golive.probes.observatory import Page
-from golive.probes.safety import Consent, Origin, PinnedTarget, ProbePolicy, ProbeRefused
+from golive.probes.http import Response
+from golive.probes.safety import Consent, PinnedTarget, ProbePolicy
 
 __all__ = [
     "PROBE_ORIGIN",
@@ -31,11 +30,7 @@ __all__ = [
 ]
 
 PROBE_ORIGIN = "https://probe.invalid"  # a foreign origin no site can own (RFC 2606)
-HSTS_MIN_AGE = 15768000  # seconds: six months
-_MAX_HOPS = 5
-_KEEP = 512 * 1024  # bytes of HTML read for meta tags and scripts (never reported)
 _SESSION_NAME = re.compile(r"sess|token|auth|login|jwt|(?<![a-z])sid(?![a-z])", re.IGNORECASE)
-_UNSAFE_SCRIPT: tuple[str, ...] = ("'unsafe-inline'", "'unsafe-eval'", "data:")
 _CSRF_NAME = re.compile(r"csrf|xsrf", re.IGNORECASE)  # read by scripts on purpose
 
 
@@ -78,75 +73,6 @@ class CorsParams(LiveParams):
     allow_origins: list[str] = Field(default_factory=list)
 
 
-# --- the probe: one GET per path, following redirects on the target ---------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Visit:
-    path: str
-    response: Response  # the final one
-    url: str  # the URL that answered
-    set_cookies: tuple[str, ...]  # of every response on the way
-
-    def page(self) -> Page:
-        return Page(
-            url=self.url,
-            headers=self.response.headers.items,
-            set_cookies=self.set_cookies,
-            body=self.response.body,
-        )
-
-
-def _ask(
-    target: PinnedTarget,
-    method: str,
-    url: str,
-    headers: Sequence[tuple[str, str]],
-    consent: Consent = Consent.PASSIVE,
-) -> Response:
-    """One request, redirects not followed; a transport failure becomes unknown."""
-    try:
-        return request(
-            target, method, url, headers=headers, consent=consent, follow=False, keep=_KEEP
-        )
-    except HttpError as exc:
-        hint = " (the tls checks judge certificates)" if "TLS failed" in str(exc) else ""
-        raise Unknown(f"{method} {url} failed: {exc}{hint}") from None
-
-
-def _visit(target: PinnedTarget, path: str, headers: Sequence[tuple[str, str]] = ()) -> _Visit:
-    """GET `path`, following redirects on the target's origin and collecting every Set-Cookie.
-    Unknown when the page is not reached: a transport failure, a redirect elsewhere, or a
-    status whose headers say nothing of the page (404, 5xx...)."""
-    url = target.url(path)
-    cookies: list[str] = []
-    for _ in range(_MAX_HOPS + 1):
-        response = _ask(target, "GET", url, headers=headers)
-        cookies.extend(response.headers.get_all("set-cookie"))
-        location = response.headers.get("location")
-        if not (300 <= response.status < 400 and location):
-            break
-        following = urljoin(url, location)
-        try:
-            here = Origin.of(following) == target.origin
-        except ProbeRefused:
-            here = False
-        if not here:
-            raise Unknown(
-                f"GET {url} redirects to {following}, off target {target.name} ({target.origin});"
-                " declare the URL that serves the page as the target"
-            )
-        url = following
-    else:
-        raise Unknown(f"GET {target.url(path)} redirects more than {_MAX_HOPS} times")
-    if not (200 <= response.status < 400 or response.status in {401, 403}):
-        raise Unknown(
-            f"GET {url} answered {response.status} {response.reason}: only a 2xx, 3xx, 401 or 403"
-            " response shows the headers the page is served with"
-        )
-    return _Visit(path=path, response=response, url=url, set_cookies=tuple(cookies))
-
-
 def _finding(target: PinnedTarget, path: str, message: str, rule: str, key: str = "") -> Finding:
     suffix = f":{key}" if key else ""
     return Finding(
@@ -159,120 +85,6 @@ def _listing(paths: Iterable[str]) -> str:
 
 
 # --- security headers --------------------------------------------------------------------------
-
-
-def _hsts_problem(page: Page) -> str | None:
-    if not page.https:
-        return "served over plain HTTP, where Strict-Transport-Security has no effect"
-    policy = observatory.hsts(page)
-    if policy is None:
-        return "no Strict-Transport-Security header"
-    if policy.max_age is None:
-        return f"Strict-Transport-Security is invalid: {policy.error}"
-    if policy.max_age < HSTS_MIN_AGE:
-        return (
-            f"Strict-Transport-Security max-age={policy.max_age} is under six months "
-            f"({HSTS_MIN_AGE} s)"
-        )
-    return None
-
-
-def _nosniff_problem(page: Page) -> str | None:
-    value = page.first("x-content-type-options")
-    if value is None:
-        return "no X-Content-Type-Options: nosniff"
-    if value.strip().lower() != "nosniff":
-        return f'X-Content-Type-Options is "{value}", not nosniff'
-    return None
-
-
-def _framing_problem(page: Page, header_csp: observatory.Csp | None) -> str | None:
-    ancestors = header_csp.directives.get("frame-ancestors") if header_csp else None
-    if ancestors is not None:
-        wide = observatory.broad(ancestors)
-        if wide:
-            return f"CSP frame-ancestors allows any site to frame the page ({' '.join(wide)})"
-        return None
-    value = observatory.frame_options(page)
-    if value is None:
-        return "neither CSP frame-ancestors nor X-Frame-Options: any site can frame the page"
-    if value in {"deny", "sameorigin"}:
-        return None
-    if value.startswith("allow-from"):
-        return "X-Frame-Options ALLOW-FROM is ignored by browsers; use CSP frame-ancestors"
-    return f'X-Frame-Options "{page.first("x-frame-options")}" is not DENY or SAMEORIGIN'
-
-
-def _csp_problem(page: Page, csp: observatory.Csp | None, error: str | None) -> str | None:
-    if error is not None:
-        return f"Content-Security-Policy cannot be parsed: {error}"
-    if csp is None or not csp.directives:
-        if page.first("content-security-policy-report-only"):
-            return "only Content-Security-Policy-Report-Only: no policy is enforced"
-        return "no Content-Security-Policy"
-    faults: list[str] = []
-    if csp.sources("script-src", "default-src") is None:
-        faults.append("no script-src or default-src, so scripts may come from anywhere")
-    else:
-        script, strict_without_key = observatory.script_sources(csp)
-        named = "script-src" if "script-src" in csp.directives else "default-src"
-        unsafe: list[str] = [
-            s for s in ("'unsafe-inline'", "'unsafe-eval'", "data:") if s in script
-        ]
-        unsafe += observatory.broad(script)
-        if page.https:
-            unsafe += sorted(s for s in script if s.startswith("http:") and s != "http:")
-        if unsafe:
-            faults.append(f"{named} allows {' '.join(unsafe)}")
-        if strict_without_key:
-            faults.append(f"{named} has 'strict-dynamic' without a nonce or hash")
-    objects = csp.sources("object-src", "default-src")
-    if objects is None:
-        faults.append("object-src is not restricted (no object-src or default-src)")
-    elif observatory.broad(objects):
-        faults.append(f"object-src allows {' '.join(observatory.broad(objects))}")
-    return f"Content-Security-Policy: {'; '.join(faults)}" if faults else None
-
-
-def _referrer_problem(page: Page, policy: str | None) -> str | None:
-    if policy is None:
-        return (
-            "no Referrer-Policy (no-referrer, same-origin, strict-origin or "
-            "strict-origin-when-cross-origin)"
-        )
-    if policy in observatory.PRIVATE_REFERRER_POLICIES:
-        return None
-    if policy:
-        return f"Referrer-Policy {policy} sends the page's URL or origin to other sites"
-    return f'Referrer-Policy "{page.first("referrer-policy")}" is no policy browsers know'
-
-
-def _header_problems(page: Page) -> list[tuple[str, str]]:
-    """(rule, message) for each header rule `page` breaks."""
-    html = page.html
-    csp, header_csp, error = observatory.page_csp(page, html)
-    problems = {
-        "hsts": _hsts_problem(page),
-        "nosniff": _nosniff_problem(page),
-        "framing": _framing_problem(page, header_csp),
-        "csp": _csp_problem(page, csp, error),
-        "referrer-policy": _referrer_problem(page, observatory.referrer_policy(page, html)),
-    }
-    return [(rule, message) for rule, message in problems.items() if message]
-
-
-def _score_facts(card: observatory.Scorecard, path: str, paths: int) -> Facts:
-    facts: dict[str, str | int | float | bool] = {"score": card.score, "grade": card.grade}
-    if paths > 1:
-        facts["path"] = path  # the lowest-scoring of the paths
-    facts["tests_passed"] = card.passed
-    facts.update({test.name: test.modifier for test in card.tests})
-    return facts
-
-
-def _modifiers(card: observatory.Scorecard) -> str:
-    lowered = [f"{t.name} {t.modifier:+d}" for t in card.tests if t.modifier]
-    return ", ".join(lowered) if lowered else "no modifiers"
 
 
 class SecurityHeaders(Check):
@@ -313,10 +125,10 @@ class SecurityHeaders(Check):
         findings: list[Finding] = []
         cards: list[tuple[str, observatory.Scorecard]] = []
         for path in params.paths:
-            page = _visit(target, path).page()
+            page = visit_path(target, path).page()
             card = observatory.score(page)
             cards.append((path, card))
-            for rule, message in _header_problems(page):
+            for rule, message in header_problems(page):
                 findings.append(_finding(target, path, message, f"{self.id}.{rule}"))
             if params.min_grade and (
                 observatory.grade_rank(card.grade) > observatory.grade_rank(params.min_grade)
@@ -324,8 +136,8 @@ class SecurityHeaders(Check):
                 message = f"grade {card.grade} (score {card.score}) is below {params.min_grade}"
                 findings.append(_finding(target, path, message, f"{self.id}.grade"))
         worst_path, worst = min(cards, key=lambda pair: pair[1].score)
-        facts = _score_facts(worst, worst_path, len(cards))
-        grades = "; ".join(f"{path}: {c.grade} ({c.score}; {_modifiers(c)})" for path, c in cards)
+        facts = score_facts(worst, worst_path, len(cards))
+        grades = "; ".join(f"{path}: {c.grade} ({c.score}; {modifiers(c)})" for path, c in cards)
         required = "HSTS max-age >= 15768000 s, nosniff, frame protection, a CSP without unsafe "
         required += "script sources and with object-src restricted, a private Referrer-Policy"
         if params.min_grade:
@@ -416,7 +228,7 @@ class Cookies(Check):
         names: dict[str, None] = {}
         sessions: set[str] = set()
         for path in params.paths:
-            visit = _visit(target, path)
+            visit = visit_path(target, path)
             https = visit.url.startswith("https://")
             seen: set[tuple[str, str]] = set()
             for header in visit.set_cookies:
@@ -556,11 +368,13 @@ class Cors(Check):
         warnings = 0
         answered: list[str] = []
         for path in params.paths:
-            visit = _visit(target, path, origin)
+            visit = visit_path(target, path, origin)
             responses = [("GET", visit.response)]
             if preflight:
                 ask = [*origin, ("Access-Control-Request-Method", "GET")]
-                options = _ask(target, "OPTIONS", visit.url, headers=ask, consent=Consent.ACTIVE)
+                options = single_request(
+                    target, "OPTIONS", visit.url, headers=ask, consent=Consent.ACTIVE
+                )
                 responses.append(("OPTIONS", options))
             seen: set[str] = set()
             for method, response in responses:

@@ -9,8 +9,6 @@ every check here but `tls.redirect`, which then judges that plain origin itself.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,16 @@ from urllib.parse import urljoin, urlsplit
 from pydantic import BeforeValidator, Field, PlainSerializer
 
 from golive.checks._live import LiveParams, pinned
+from golive.checks._tls_certificates import (
+    failure_reasons,
+    judge_lifetime,
+    read_certificate,
+    served_leaf,
+    utc_now,
+    verify_chain,
+    when,
+)
+from golive.checks._tls_profiles import PROFILE_TLS12, PROFILE_TLS13, key_problem, weaknesses, worst
 from golive.checks.base import (
     Check,
     Ending,
@@ -50,23 +58,6 @@ __all__ = [
 ]
 
 _WHAT = "TLS handshakes"
-
-# Mozilla server-side TLS guidelines v6.0: the suites each profile allows (IANA codes).
-_PROFILE_TLS12 = {
-    "intermediate": frozenset({0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8}),
-    "modern": frozenset[int](),
-}
-_PROFILE_TLS13 = frozenset({0x1301, 0x1302, 0x1303})
-_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
-
-# CA/Browser Forum ballot SC-081: the longest validity of a public TLS certificate, by the date
-# it was issued (notBefore).
-_LIFETIMES = (
-    (dt.datetime(2029, 3, 15, tzinfo=dt.UTC), 47),
-    (dt.datetime(2027, 3, 15, tzinfo=dt.UTC), 100),
-    (dt.datetime(2026, 3, 15, tzinfo=dt.UTC), 200),
-)
-_LIFETIME_BEFORE = 398
 
 
 def _plain(target: PinnedTarget) -> Outcome | None:
@@ -226,127 +217,11 @@ def _names(attempts: Sequence[tls.Attempt]) -> str:
     return ", ".join(str(a.offered) for a in attempts) or "none"
 
 
-# --- certificates ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Certificate:
-    """What a certificate says, as the checks report it."""
-
-    subject: str
-    issuer: str
-    dns: tuple[str, ...]
-    ips: tuple[str, ...]
-    not_before: dt.datetime
-    not_after: dt.datetime
-    self_signed: bool
-    key: str  # "ECDSA P-256", "RSA 2048", ...
-    key_kind: str  # ecdsa | rsa | other
-    key_bits: int
-    curve: str | None
-    fingerprint: str  # SHA-256, hex
-
-    @property
-    def names(self) -> str:
-        return ", ".join((*self.dns, *self.ips)) or "no subjectAltName"
-
-    def matches(self, host: str) -> bool:
-        """RFC 6125 matching on the subjectAltName (a wildcard covers one leftmost label)."""
-        host = host.lower().rstrip(".")
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:
-            return any(ipaddress.ip_address(ip) == address for ip in self.ips)
-        for pattern in (name.lower().rstrip(".") for name in self.dns):
-            if pattern == host:
-                return True
-            label, _, rest = host.partition(".")
-            if pattern.startswith("*.") and label and rest == pattern[2:]:
-                return True
-        return False
-
-
-def _certificate(der: bytes) -> _Certificate:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
-        raise Unknown(f"the server's certificate cannot be read: {exc}") from None
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        dns = tuple(san.get_values_for_type(x509.DNSName))
-        ips = tuple(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
-    except x509.ExtensionNotFound:
-        dns, ips = (), ()
-    self_signed = cert.issuer == cert.subject
-    if self_signed:
-        try:
-            cert.verify_directly_issued_by(cert)
-        except (ValueError, TypeError, InvalidSignature):
-            self_signed = False
-    key = cert.public_key()
-    curve = None
-    if isinstance(key, rsa.RSAPublicKey):
-        kind, bits, text = "rsa", key.key_size, f"RSA {key.key_size}"
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        curve = key.curve.name
-        kind, bits, text = "ecdsa", key.key_size, f"ECDSA {_CURVES.get(curve, curve)}"
-    elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-        kind, bits = "other", 0
-        text = "Ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else "Ed448"
-    else:
-        kind, bits, text = "other", 0, type(key).__name__.removesuffix("PublicKey")
-    return _Certificate(
-        subject=cert.subject.rfc4514_string() or "(empty subject)",
-        issuer=cert.issuer.rfc4514_string() or "(empty issuer)",
-        dns=dns,
-        ips=ips,
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        self_signed=self_signed,
-        key=text,
-        key_kind=kind,
-        key_bits=bits,
-        curve=curve,
-        fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
-    )
-
-
-def _leaf(verification: tls.Verification, target: PinnedTarget) -> _Certificate:
-    if not verification.chain:
-        raise Unknown(f"{target.origin} sent no certificate")
-    return _certificate(verification.chain[0])
-
-
-def _verify(target: PinnedTarget, **options: Any) -> tls.Verification:
-    try:
-        return tls.verify(target, **options)
-    except tls.TlsError as exc:
-        raise Unknown(f"no TLS handshake with {target.origin}: {exc}") from None
-
-
-def _when(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+# --- tls.certificate ------------------------------------------------------------------------------
 
 
 class CertificateParams(LiveParams):
     ca: str | None = None  # a CA file (PEM) trusted besides the system store and the target's
-
-
-# OpenSSL's X509_V_ERR codes the certificate check explains in its own words.
-_NOT_YET_VALID, _EXPIRED, _SELF_SIGNED, _SELF_SIGNED_IN_CHAIN = 9, 10, 18, 19
-_UNKNOWN_ISSUER = {2, 20, 21}
-_NAME_MISMATCH = {62, 63, 64}
 
 
 class TlsCertificate(Check):
@@ -378,13 +253,13 @@ class TlsCertificate(Check):
             if not extra.is_file():
                 raise Unknown(f"the CA file {extra} does not exist")
             cafiles.append(extra)
-        verification = _verify(target, cafiles=cafiles)
-        leaf = _leaf(verification, target)
+        verification = verify_chain(target, cafiles=cafiles)
+        leaf = served_leaf(verification, target)
         host = target.origin.host
         trusted = "the system store" + "".join(f" + {path}" for path in cafiles)
         observed = (
             f"subject {leaf.subject}; issuer {leaf.issuer}; names {leaf.names}; "
-            f"valid {_when(leaf.not_before)} to {_when(leaf.not_after)}"
+            f"valid {when(leaf.not_before)} to {when(leaf.not_after)}"
         )
         facts: Facts = {
             "subject": leaf.subject,
@@ -399,9 +274,9 @@ class TlsCertificate(Check):
             return evidence.end(
                 passed,
                 f"the certificate for {host} verifies (issued by {leaf.issuer}, valid until "
-                f"{_when(leaf.not_after)})",
+                f"{when(leaf.not_after)})",
             )
-        reasons = _reasons(verification, leaf, host)
+        reasons = failure_reasons(verification, leaf, host)
         return evidence.end(
             failed,
             f"the certificate does not verify: {'; '.join(reason for _, reason in reasons)}",
@@ -411,41 +286,6 @@ class TlsCertificate(Check):
             ],
             remediation=self.fix,
         )
-
-
-def _reasons(
-    verification: tls.Verification, leaf: _Certificate, host: str
-) -> list[tuple[str, str]]:
-    """Every reason the chain fails, keyed, in a client's words (OpenSSL names only the
-    first it meets)."""
-    now = _now()
-    code = verification.code
-    reasons = []
-    if code == _SELF_SIGNED or (leaf.self_signed and code in _UNKNOWN_ISSUER):
-        reasons.append(("self-signed", "self-signed: no trusted CA issued it"))
-    elif code == _SELF_SIGNED_IN_CHAIN:
-        reasons.append(
-            ("untrusted-root", "the chain ends in a self-signed root that is not trusted")
-        )
-    elif code in _UNKNOWN_ISSUER:
-        reasons.append(
-            ("untrusted", f"issued by {leaf.issuer}, a CA that is not trusted (or a missing chain)")
-        )
-    elif code not in {_NOT_YET_VALID, _EXPIRED, *_NAME_MISMATCH}:
-        reasons.append((f"openssl-{code}", verification.message or f"OpenSSL error {code}"))
-    if leaf.not_after <= now:
-        reasons.append(("expired", f"expired on {_when(leaf.not_after)}"))
-    elif code == _EXPIRED:
-        reasons.append(("expired", "a certificate of the chain has expired"))
-    if leaf.not_before > now:
-        reasons.append(("not-yet-valid", f"not valid before {_when(leaf.not_before)}"))
-    elif code == _NOT_YET_VALID:
-        reasons.append(("not-yet-valid", "a certificate of the chain is not valid yet"))
-    if not leaf.matches(host):
-        reasons.append(("name", f"issued for {leaf.names}, not {host}"))
-    elif code in _NAME_MISMATCH:
-        reasons.append(("name", verification.message or f"the name does not match {host}"))
-    return reasons
 
 
 # --- tls.expiry -----------------------------------------------------------------------------------
@@ -497,18 +337,18 @@ class TlsExpiry(Check):
         target = _tls_target(probes, params)
         if (plain := _plain(target)) is not None:
             return plain
-        public = _verify(target, hostname=False)
-        leaf = _leaf(public, target)
-        now = _now()
+        public = verify_chain(target, hostname=False)
+        leaf = served_leaf(public, target)
+        now = utc_now()
         ends = [(leaf.not_after, "the certificate")]
         for der in public.chain[1:]:
-            other = _certificate(der)
+            other = read_certificate(der)
             if not other.self_signed:  # a root sent along does not limit the chain
                 ends.append((other.not_after, f"the intermediate {other.subject}"))
         end, which = min(ends)
         left = (end - now).total_seconds()
         days = left / 86_400
-        observed = f"{which} expires on {_when(end)} ({days:.0f} days left)"
+        observed = f"{which} expires on {when(end)} ({days:.0f} days left)"
         facts: dict[str, str | int | float | bool] = {
             "not_after": end.isoformat(),
             "days_left": round(days, 1),
@@ -517,7 +357,7 @@ class TlsExpiry(Check):
         required = f"time left {_shown(params.fail)} (warning below {_shown(params.warn)})"
         if left <= 0:
             return failed(
-                f"{which} expired on {_when(end)}",
+                f"{which} expired on {when(end)}",
                 observed=observed,
                 required=required,
                 remediation=self.fix,
@@ -531,7 +371,7 @@ class TlsExpiry(Check):
                 remediation=self.fix,
                 facts=facts,
             )
-        lifetime, note = _lifetime(public, leaf)
+        lifetime, note = judge_lifetime(public, leaf)
         facts["public"] = public.verified
         findings = [Finding(message=note, rule=f"{self.id}.lifetime")] if note else []
         if not params.warn.holds(left):
@@ -554,7 +394,7 @@ class TlsExpiry(Check):
                 facts=facts,
             )
         return passed(
-            f"{which} expires on {_when(end)}, in {days:.0f} days",
+            f"{which} expires on {when(end)}, in {days:.0f} days",
             observed=observed,
             required=required,
             findings=findings,
@@ -564,32 +404,6 @@ class TlsExpiry(Check):
 
 def _shown(threshold: Threshold) -> str:
     return f"{threshold.comparator} {threshold.quantity}"
-
-
-def _lifetime(public: tls.Verification, leaf: _Certificate) -> tuple[str | None, str | None]:
-    """A warning when a public certificate lives longer than allowed, and a note saying how
-    "public" was decided."""
-    days = (leaf.not_after - leaf.not_before).total_seconds() / 86_400
-    if not public.verified:
-        if public.code in {_SELF_SIGNED, _SELF_SIGNED_IN_CHAIN, *_UNKNOWN_ISSUER}:
-            return None, (
-                f"lifetime {days:.0f} days not judged: a private CA's certificate (its chain "
-                "does not lead to the system trust store)"
-            )
-        return None, (
-            f"lifetime {days:.0f} days not judged: the chain does not verify against the "
-            f"system trust store ({public.message})"
-        )
-    limit = next(
-        (limit for start, limit in _LIFETIMES if leaf.not_before >= start), _LIFETIME_BEFORE
-    )
-    if days > limit:
-        return (
-            f"the public certificate lives {days:.0f} days, above the {limit}-day maximum for "
-            f"one issued on {leaf.not_before:%Y-%m-%d}",
-            None,
-        )
-    return None, None
 
 
 # --- tls.ciphers ----------------------------------------------------------------------------------
@@ -635,12 +449,12 @@ class TlsCiphers(Check):
         kinds: dict[str, int] = {}  # weakness -> how many accepted suites show it
         for scan in scans:
             allowed = (
-                _PROFILE_TLS13 if scan.protocol is tls.Protocol.TLSv1_3 else _PROFILE_TLS12[profile]
+                PROFILE_TLS13 if scan.protocol is tls.Protocol.TLSv1_3 else PROFILE_TLS12[profile]
             )
             for accepted in scan.accepted:
                 if accepted.code in allowed:
                     continue
-                problems = _weaknesses(accepted.name)
+                problems = weaknesses(accepted.name)
                 if not allowed:
                     problems.insert(0, f"the {profile} profile allows TLS 1.3 only")
                 problems = problems or ["outside the profile"]
@@ -657,10 +471,10 @@ class TlsCiphers(Check):
         for scan in scans:
             for chain in scan.chains:
                 if chain:
-                    leaf = _certificate(chain[0])
+                    leaf = read_certificate(chain[0])
                     keys[leaf.fingerprint] = leaf
         for leaf in keys.values():
-            if (weak := _key_problem(leaf, profile)) is not None:
+            if (weak := key_problem(leaf, profile)) is not None:
                 findings.append(
                     Finding(
                         message=f"the certificate for {leaf.names} has {weak}",
@@ -690,7 +504,7 @@ class TlsCiphers(Check):
             return evidence.end(
                 failed,
                 f"{' and '.join(parts)} outside the Mozilla {profile} profile"
-                + (f" ({_worst(kinds)})" if suites else ""),
+                + (f" ({worst(kinds)})" if suites else ""),
                 findings=findings + notes,
                 remediation=self.fix,
             )
@@ -719,53 +533,6 @@ class TlsCiphers(Check):
             f"all {count} accepted suites and the {', '.join(k.key for k in keys.values())} "
             f"key are within the Mozilla {profile} profile",
         )
-
-
-def _worst(kinds: dict[str, int]) -> str:
-    """The weaknesses of the failing suites, most common first, in short words."""
-    ranked = sorted(kinds, key=lambda kind: -kinds[kind])
-    return ", ".join(f"{kind.split(' (')[0]}: {kinds[kind]}" for kind in ranked[:4])
-
-
-def _weaknesses(name: str) -> list[str]:
-    """What is wrong with a suite, read from its IANA name."""
-    exchange, _, cipher = name.removeprefix("TLS_").partition("_WITH_")
-    if not cipher:
-        return []  # a TLS 1.3 suite
-    words = []
-    if cipher.startswith("NULL"):
-        words.append("NULL (no encryption)")
-    if "EXPORT" in exchange:
-        words.append("EXPORT grade")
-    if "anon" in exchange:
-        words.append("anonymous (no authentication)")
-    if "RC4" in cipher:
-        words.append("RC4")
-    if "3DES" in cipher:
-        words.append("3DES")
-    elif "_DES" in f"_{cipher}" or "DES40" in cipher:
-        words.append("DES")
-    if "CBC" in cipher:
-        words.append("CBC mode")
-    if exchange == "RSA" or exchange.startswith("RSA_EXPORT"):
-        words.append("RSA key exchange (no forward secrecy)")
-    elif exchange.split("_")[0] in {"DH", "ECDH"} and "anon" not in exchange:
-        words.append("static key exchange (no forward secrecy)")
-    elif exchange.startswith("DHE"):
-        words.append("DHE (dropped from the v6.0 profiles)")
-    if cipher.endswith("_MD5"):
-        words.append("MD5")
-    return words
-
-
-def _key_problem(leaf: _Certificate, profile: str) -> str | None:
-    if leaf.key_kind == "ecdsa":
-        return None if leaf.curve in _CURVES else f"an {leaf.key} key (P-256 or P-384 only)"
-    if leaf.key_kind == "rsa":
-        if profile == "modern":
-            return f"an {leaf.key} key (the modern profile allows ECDSA only)"
-        return None if leaf.key_bits >= 2048 else f"an {leaf.key} key (RSA needs 2048 bits)"
-    return f"an {leaf.key} key (ECDSA P-256/P-384 or RSA 2048+ only)"
 
 
 # --- tls.redirect ---------------------------------------------------------------------------------
