@@ -247,6 +247,8 @@ class Target:
     token_env: str | None = None  # the environment variable holding the credential
     auth_scheme: str = "Bearer"  # the Authorization scheme the credential is sent with
     default: bool = False  # the target of checks that name none, when several are declared
+    max_rate: float | None = None  # req/s: no load test may offer more to this target
+    confirm_production: bool = False  # load tests of a production target need this too
 
 
 @dataclass(frozen=True, kw_only=True)

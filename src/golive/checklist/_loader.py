@@ -36,7 +36,7 @@ from golive.model import (
     Section,
     Target,
 )
-from golive.thresholds import parse_duration
+from golive.thresholds import Dimension, parse_duration, parse_quantity
 
 __all__ = ["Checklist", "builtin_profiles", "load_checklist", "load_profile"]
 
@@ -107,6 +107,10 @@ def load_checklist(
             token_env=t.token_env,
             auth_scheme=t.auth_scheme,
             default=t.default,
+            max_rate=parse_quantity(t.max_rate, dimension=Dimension.RATE).value
+            if t.max_rate
+            else None,
+            confirm_production=t.confirm_production,
         )
         for name, t in spec.targets.items()
     )

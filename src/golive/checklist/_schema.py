@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from golive.model import Level, Match, UnknownPolicy
-from golive.thresholds import parse_duration
+from golive.thresholds import Dimension, parse_duration, parse_quantity
 
 __all__ = [
     "ID_PATTERN",
@@ -54,6 +54,11 @@ def _duration_text(value: str) -> str:
     return value
 
 
+def _rate_text(value: str) -> str:
+    parse_quantity(value, dimension=Dimension.RATE)  # "500 req/s", "30k req/min"
+    return value
+
+
 def _reason(value: str) -> str:
     if not value.strip():
         raise ValueError("disabling an item needs a reason")
@@ -69,6 +74,7 @@ def _url(value: str) -> str:
 
 Id = Annotated[str, AfterValidator(_id)]
 DurationText = Annotated[str, AfterValidator(_duration_text)]
+RateText = Annotated[str, AfterValidator(_rate_text)]
 
 
 class _Strict(BaseModel):
@@ -183,6 +189,8 @@ class TargetSpec(_Strict):
     token_env: str | None = None
     auth_scheme: str = "Bearer"
     default: bool = False
+    max_rate: RateText | None = None
+    confirm_production: bool = False
 
 
 class ServiceFile(_Strict):

@@ -248,6 +248,7 @@ class ProbePolicy:
             environment=target.environment,
             ca=ca,
             credential=self._credentials.get(target.name),
+            max_rate=target.max_rate,
         )
 
     # --- the budget ---------------------------------------------------------------------------
@@ -266,6 +267,29 @@ class ProbePolicy:
             if counters.bytes_sent + request_bytes > self.caps.bytes_sent:
                 raise ProbeRefused(f"the run's cap of {self.caps.bytes_sent} bytes sent is spent")
             counters.requests += 1
+            counters.bytes_sent += request_bytes
+
+    def reserve(self, requests: int, request_bytes: int) -> None:
+        """Charge a load test's planned `requests` (of `request_bytes` in all) before it starts:
+        all of it fits in what is left of the caps, or none of it is sent."""
+        counters = self._counters
+        with counters.lock:
+            now = time.monotonic()
+            if counters.started is None:
+                counters.started = now
+            if now - counters.started > self.caps.run_seconds:
+                raise ProbeRefused(f"the run's time cap of {self.caps.run_seconds:.0f} s is spent")
+            left = self.caps.requests - counters.requests
+            if requests > left:
+                raise ProbeRefused(
+                    f"{requests} planned requests exceed what is left of the run's cap of "
+                    f"{self.caps.requests} ({left})"
+                )
+            if counters.bytes_sent + request_bytes > self.caps.bytes_sent:
+                raise ProbeRefused(
+                    f"{request_bytes} planned bytes exceed the run's cap of {self.caps.bytes_sent}"
+                )
+            counters.requests += requests
             counters.bytes_sent += request_bytes
 
     def add_bytes(self, count: int) -> None:
@@ -294,6 +318,7 @@ class PinnedTarget:
     environment: str | None
     ca: Path | None  # an extra trust anchor for TLS (a private CA)
     credential: str | None  # the Authorization value from the environment, never stored
+    max_rate: float | None = None  # the highest request rate (req/s) the target allows
     _timeouts: int = 0
     _twins: set[Origin] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
