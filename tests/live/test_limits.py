@@ -130,8 +130,33 @@ def test_a_limit_lower_than_declared_fails_the_control(nginx: str) -> None:
     assert "lower than declared" in outcome.summary
 
 
-def test_an_endpoint_that_ignores_bodies_is_unknown(nginx: str) -> None:
+def test_asking_for_the_body_and_answering_2xx_is_not_enforced(nginx: str) -> None:
+    # nginx's `return 200` sends 100 Continue, then 200, and discards whatever comes: it takes
+    # a body of any size.
     outcome = size(nginx, "/ignores")
+    assert outcome.status is Status.FAIL, outcome
+    assert outcome.facts["continue"] is True
+
+
+class _Hasty(BaseHTTPRequestHandler):
+    """Answers 200 on the head alone, without 100 Continue and without reading the body."""
+
+    protocol_version = "HTTP/1.0"
+
+    def do_POST(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_endpoint_that_answers_before_the_body_is_unknown() -> None:
+    with http_server(_Hasty) as port:
+        outcome = size(f"http://127.0.0.1:{port}", "/ignores")
     assert outcome.status is Status.UNKNOWN, outcome
     assert "before reading the body" in outcome.summary
 

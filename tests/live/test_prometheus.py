@@ -19,7 +19,7 @@ import pytest
 from livekit import free_port, http_server, wait_for_port
 
 from golive.checks.fixtures import ServiceInfo
-from golive.checks.prometheus import AlertsLoaded, Slo, clopper_pearson
+from golive.checks.prometheus import AlertsLoaded, Slo
 from golive.model import Outcome, Status, Target
 from golive.testing import run_check
 
@@ -437,14 +437,3 @@ def test_alerts_unknown_without_prometheus(tmp_path: Path) -> None:
 def test_unknown_category_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="unknown alert category"):
         AlertsLoaded.Params.model_validate({"categories": ["uptime-kuma"]})
-
-
-# --- the interval ------------------------------------------------------------------------------
-
-
-def test_clopper_pearson_bounds() -> None:
-    low, high = clopper_pearson(0, 300)
-    assert low == 0 and abs(high - (1 - 0.05 ** (1 / 300))) < 1e-9  # about the rule of three
-    low, high = clopper_pearson(5, 1000)
-    assert 0.0019 < low < 0.0020 and 0.0104 < high < 0.0105
-    assert clopper_pearson(10, 10)[1] == 1.0

@@ -87,7 +87,7 @@ def oversized(target: PinnedTarget, path: str, size: int, *, chunked: bool) -> P
         return part(Status.PASS, evidence, None, facts)
     if chunked and (status == 411 or (status in {400, 501} and sent == 0)):
         return part(Status.PASS, evidence, None, facts)  # chunked bodies refused on the head alone
-    if 200 <= status < 300 and sent < wire:
+    if 200 <= status < 300 and sent < wire and not asked:
         problem = (
             f"POST {path} answered {status} before reading the body ({sent:,} of {wire:,} B "
             "sent): the endpoint ignores bodies, so its limit cannot be seen; name one that "
@@ -95,6 +95,7 @@ def oversized(target: PinnedTarget, path: str, size: int, *, chunked: bool) -> P
         )
         return part(Status.UNKNOWN, evidence, problem, facts)
     if 200 <= status < 300:
+        # Sent in full, or asked for with 100 Continue: either way the server took the body.
         problem = f"the body limit is not enforced: POST {path} accepted {label} with {status}"
         return part(Status.FAIL, evidence, problem, facts)
     if status >= 500:

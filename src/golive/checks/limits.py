@@ -56,10 +56,11 @@ class RequestSize(Check):
 
     POSTs to `path` a body of `max_body` + 1 bytes with `Content-Length` and
     `Expect: 100-continue`; the body is only streamed if the server asks for it, and sending
-    stops at the first response. A 413 passes. A 2xx after the body fails (the limit is not
-    enforced); a 5xx or a dropped connection without 413 fails as a limit enforced badly. A
-    2xx before the body was read, a redirect or another 4xx (401, 404, 405 ...) means the probe
-    never reached the limit: unknown, with the status. With `chunked`, the same size goes
+    stops at the first response. A 413 passes. A 2xx after the body, or after asking for it
+    with 100 Continue, fails (the limit is not enforced); a 5xx or a dropped connection
+    without 413 fails as a limit enforced badly. A 2xx on the head alone (no 100 Continue, no
+    body read), a redirect or another 4xx (401, 404, 405 ...) means the probe never reached
+    the limit: unknown, with the status. With `chunked`, the same size goes
     `Transfer-Encoding: chunked` with no length and must get 413 too (411, or a 400/501 sent
     before any body byte, refuses chunked bodies altogether and is fine). With `control`, a
     body 1 KiB under the limit (half the limit below 2 KiB) must not get 413. Bodies are
