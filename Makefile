@@ -34,25 +34,27 @@ typecheck: $(STAMP)
 pytest: $(STAMP) system-deps
 	$(BIN)/pytest
 
-# The live-check tests run against real servers from Debian: nginx (TLS, headers, limits),
-# Prometheus (SLO queries, loaded rules) and sslscan (a second opinion on TLS).
-SYSTEM_TOOLS := /usr/sbin/nginx /usr/bin/prometheus /usr/bin/sslscan
+# The live-check tests run against real servers from Debian: nginx (TLS, headers, limits,
+# load), Prometheus (SLO queries, loaded rules), sslscan (a second opinion on TLS) and wrk (a
+# second opinion on load, and results to import).
+SYSTEM_TOOLS := /usr/sbin/nginx /usr/bin/prometheus /usr/bin/sslscan /usr/bin/wrk
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do test -x $$tool || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light prometheus sslscan; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light prometheus sslscan wrk; \
 		else \
-			echo "make: the live-check tests need nginx, prometheus and sslscan: sudo apt-get install nginx-light prometheus sslscan" >&2; exit 1; \
+			echo "make: the live-check tests need nginx, prometheus, sslscan and wrk: sudo apt-get install nginx-light prometheus sslscan wrk" >&2; exit 1; \
 		fi; \
 	fi
 
 docs: $(STAMP)
 	$(BIN)/golive checks --format markdown > docs/checks.md
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/infrastructure.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_SCOPE",
     "FINDINGS_KEPT",
     "CheckFinished",
+    "CheckProgress",
     "CheckStarted",
     "Event",
     "combine",
@@ -95,7 +96,15 @@ class CheckFinished:
     total: int
 
 
-Event = CheckStarted | CheckFinished
+@dataclass(frozen=True, kw_only=True)
+class CheckProgress:
+    """A running check's word on how it is doing (sent from its worker thread)."""
+
+    check: str
+    text: str
+
+
+Event = CheckStarted | CheckFinished | CheckProgress
 
 
 def combine(statuses: Iterable[Status], match: Match = Match.ALL) -> Status:
@@ -137,7 +146,12 @@ def run_review(
     options = options or RunOptions()
     options = replace(options, exclude=(*checklist.exclude, *options.exclude))
     about = checklist.about or ServiceInfo(name=checklist.service, targets=checklist.targets)
-    seeds = {"root": root.resolve(), "options": options, "service": about}
+    emit = on_event or (lambda event: None)
+
+    def progress(check: str, text: str) -> None:
+        emit(CheckProgress(check=check, text=text))
+
+    seeds = {"root": root.resolve(), "options": options, "service": about, "progress": progress}
     shared = _Fixtures(registry.fixtures if fixtures is None else fixtures, seeds)
     outcomes = _Execution(plan, shared, jobs or _default_jobs(), on_event).run()
     results = tuple(_item_result(item, scope, outcomes, registry) for item in evaluated)
@@ -314,6 +328,7 @@ def execute_check(
         "root": root.resolve(),
         "options": options or RunOptions(),
         "service": service or ServiceInfo(name=root.resolve().name),
+        "progress": lambda check, text: None,
     }
     return _execute(check, params, _Fixtures(fixtures, seeds))
 

@@ -1,18 +1,20 @@
 """Fixtures: the shared inputs checks ask for by parameter name, computed once per run.
 
 A fixture is a function whose parameters name other fixtures, or the seeds the runner
-provides: `root` (the repository's directory), `options` (`RunOptions`) and `service`
-(`ServiceInfo`, what the checklist declares about the service). It may raise
+provides: `root` (the repository's directory), `options` (`RunOptions`), `service`
+(`ServiceInfo`, what the checklist declares about the service) and `progress` (`Progress`).
+It may raise
 `NotApplicable` or `Unknown`; every check that asked for it then ends with that status and
 reason. A check family may add fixtures of its own through a module-level `FIXTURES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from golive.checks._manifests import Manifests, load_manifests
 from golive.checks.repository import Repository
@@ -22,9 +24,15 @@ if TYPE_CHECKING:  # imported by the fixtures that need them, when they run
     from golive.checks import _cargo
     from golive.probes.safety import ProbePolicy
 
-__all__ = ["FIXTURES", "SEEDS", "RunOptions", "ServiceInfo"]
+__all__ = ["FIXTURES", "SEEDS", "LoadRuns", "Progress", "RunOptions", "ServiceInfo"]
 
-SEEDS = frozenset({"root", "options", "service"})
+_T = TypeVar("_T")
+
+SEEDS = frozenset({"root", "options", "service", "progress"})
+
+# `progress(check_id, text)`: a long check (a load test) says how it is doing; a terminal shows
+# it while the check runs, CI logs do not.
+Progress = Callable[[str, str], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +58,7 @@ class RunOptions:
     target_urls: Mapping[str, str] = field(default_factory=dict)
     # the values of the environment variables the targets name in `token_env`, read by the CLI
     secrets: Mapping[str, str] = field(default_factory=dict)
+    confirm_load: bool = False  # `--confirm-load`: load tests may run against production targets
 
 
 _CARGO_TIMEOUT = 900.0  # seconds; a cold workspace build with clippy can be slow
@@ -100,10 +109,35 @@ def probes(root: Path, service: ServiceInfo, options: RunOptions) -> ProbePolicy
         token = options.secrets.get(target.token_env) if target.token_env else None
         if token:
             credentials[target.name] = f"{target.auth_scheme} {token}".strip()
-    return ProbePolicy(targets, root=root, credentials=credentials)
+    return ProbePolicy(
+        targets, root=root, credentials=credentials, confirm_load=options.confirm_load
+    )
+
+
+class LoadRuns:
+    """The load runs of this review by what was run, so items asking the same load of the same
+    endpoint share one run instead of loading the service again."""
+
+    def __init__(self) -> None:
+        self._done: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, run: Callable[[], _T]) -> _T:
+        # Load checks are exclusive (one at a time), so holding the lock through a run costs
+        # nothing and keeps two identical runs from starting together.
+        with self._lock:
+            if key not in self._done:
+                self._done[key] = run()
+            result: _T = self._done[key]
+            return result
+
+
+def load_runs() -> LoadRuns:
+    """Results of the load runs made so far in this review."""
+    return LoadRuns()
 
 
 FIXTURES: Mapping[str, Callable[..., Any]] = {
     fixture.__name__: fixture
-    for fixture in (repo, manifests, cargo_workspace, cargo, rust_diagnostics, probes)
+    for fixture in (repo, manifests, cargo_workspace, cargo, rust_diagnostics, probes, load_runs)
 }

@@ -136,11 +136,12 @@ def existing_dir(path: Path) -> Path:
 
 
 def run() -> None:
-    from golive.cli import catalog, check, init, sbom
+    from golive.cli import catalog, check, export, init, sbom
 
     check.register(app)
     catalog.register(app)
     init.register(app)
     sbom.register(app)
+    export.register(app)
     # Ctrl-C ends with exit 130 (typer's own handling); the runner has stopped its tools by then.
     app(prog_name="golive")

@@ -69,6 +69,14 @@ _Targets = Annotated[
         help="NAME=URL: probe the declared target NAME at URL in this run (repeatable).",
     ),
 ]
+_ConfirmLoad = Annotated[
+    bool,
+    typer.Option(
+        "--confirm-load",
+        help='Allow load tests of targets marked environment = "production" '
+        "(they must also say confirm_production = true).",
+    ),
+]
 _Kinds = Annotated[
     list[Kind],
     typer.Option("--kind", "-k", help="Only run checks of this kind (repeatable)."),
@@ -116,6 +124,7 @@ def check(
     outputs: _Outputs = [],  # noqa: B006
     live: _Live = False,
     targets: _Targets = [],  # noqa: B006
+    confirm_load: _ConfirmLoad = False,
     kinds: _Kinds = [],  # noqa: B006
     items: _Items = [],  # noqa: B006
     history: _History = False,
@@ -139,7 +148,9 @@ def check(
             jobs=jobs,
             unknown=unknown,
             strict=strict,
-            options=RunOptions(history=history, target_urls=_target_urls(targets)),
+            options=RunOptions(
+                history=history, target_urls=_target_urls(targets), confirm_load=confirm_load
+            ),
         )
         _write(review, decision, destinations, show_all=show_all, verbose=verbose, color=color)
     raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
@@ -289,11 +300,13 @@ class _Progress:
             self._status.stop()
 
     def update(self, event: object) -> None:
-        from golive.runner import CheckFinished, CheckStarted
+        from golive.runner import CheckFinished, CheckProgress, CheckStarted
 
         if self._status is None:
             return
-        if isinstance(event, CheckStarted):
+        if isinstance(event, CheckProgress):  # from the check's thread; rich's update locks
+            self._status.update(f"{event.check} · {event.text}")
+        elif isinstance(event, CheckStarted):
             self._running[event.check] = None
         elif isinstance(event, CheckFinished):
             self._running.pop(event.check, None)

@@ -167,6 +167,7 @@ class ProbePolicy:
         resolver: Resolver = _resolve,
         root: Path | None = None,
         credentials: dict[str, str] | None = None,
+        confirm_load: bool = False,
     ) -> None:
         self.caps = caps or Caps()
         self.run_id = str(uuid.uuid4())
@@ -175,6 +176,7 @@ class ProbePolicy:
         self._resolver = resolver
         self._root = root
         self._credentials = dict(credentials or {})
+        self.confirm_load = confirm_load  # `--confirm-load`: load tests of production targets
         self._pinned: dict[str, PinnedTarget] = {}
         self._lock = threading.Lock()
         self._counters = _Counters()
@@ -249,6 +251,7 @@ class ProbePolicy:
             ca=ca,
             credential=self._credentials.get(target.name),
             max_rate=target.max_rate,
+            confirm_production=target.confirm_production,
         )
 
     # --- the budget ---------------------------------------------------------------------------
@@ -319,6 +322,7 @@ class PinnedTarget:
     ca: Path | None  # an extra trust anchor for TLS (a private CA)
     credential: str | None  # the Authorization value from the environment, never stored
     max_rate: float | None = None  # the highest request rate (req/s) the target allows
+    confirm_production: bool = False  # the checklist allows load tests of this production target
     _timeouts: int = 0
     _twins: set[Origin] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -333,6 +337,17 @@ class PinnedTarget:
                 f'{what} needs consent = "{consent}" on target {self.name} '
                 f'(it has "{self.consent}")'
             )
+        if consent is Consent.LOAD and self.environment == "production":
+            if not self.confirm_production:
+                raise ProbeRefused(
+                    f"{what} of production target {self.name} needs confirm_production = true "
+                    "on the target"
+                )
+            if not self.policy.confirm_load:
+                raise ProbeRefused(
+                    f"{what} of production target {self.name} needs --confirm-load on the "
+                    "command line"
+                )
 
     def url(self, path: str) -> str:
         """The absolute URL of `path` (a path the checklist names) on this target."""
