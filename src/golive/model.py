@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "AttestRequirement",
     "Blocker",
+    "Chart",
     "CheckRef",
     "CheckResult",
     "Decision",
@@ -22,6 +23,7 @@ __all__ = [
     "ItemResult",
     "Kind",
     "Level",
+    "Line",
     "Location",
     "Match",
     "Outcome",
@@ -122,6 +124,30 @@ class Finding:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Line:
+    """One series of a chart: `(x, y)` points in the order they are drawn."""
+
+    name: str
+    points: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chart:
+    """A plot of what a check measured; the reports decide how to draw it.
+
+    `x_scale` "nines" spaces percentiles by their nines (50, 90, 99, 99.9 % evenly, by
+    -log10(1 - p/100)); `y_scale` "log" draws the values on a logarithmic axis.
+    """
+
+    title: str
+    x_label: str
+    y_label: str
+    lines: tuple[Line, ...]
+    x_scale: Literal["linear", "nines"] = "linear"
+    y_scale: Literal["linear", "log"] = "linear"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Outcome:
     """What one check concluded, and the evidence for it."""
 
@@ -132,6 +158,7 @@ class Outcome:
     findings: tuple[Finding, ...] = ()
     remediation: str | None = None
     facts: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    charts: tuple[Chart, ...] = ()
     trace: str | None = None  # traceback of a crashed check, shown with --verbose
 
 

@@ -1,11 +1,12 @@
 """The soak test: a sustained load run with the service's process sampled alongside, and the
-verdict on its memory, CPU and file descriptors."""
+verdict on its memory, CPU and file descriptors; and the charts every load run carries."""
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from golive.checks._load_judge import (
@@ -17,7 +18,7 @@ from golive.checks._load_judge import (
 )
 from golive.checks.base import Unknown
 from golive.checks.fixtures import Progress
-from golive.load import LoadPlan, LoadResult, run_open
+from golive.load import LoadPlan, LoadResult, Second, run_open
 from golive.load.resources import (
     Growth,
     ProcessSource,
@@ -30,7 +31,7 @@ from golive.load.resources import (
     parse_growth_bound,
     sample_from_exposition,
 )
-from golive.model import Finding, Outcome, Status
+from golive.model import Chart, Finding, Line, Outcome, Status
 from golive.probes.http import HttpError, request
 from golive.probes.safety import PinnedTarget
 from golive.thresholds import Dimension, describe_duration
@@ -38,9 +39,70 @@ from golive.thresholds import Dimension, describe_duration
 if TYPE_CHECKING:
     from golive.checks.load import SoakParams
 
-__all__ = ["judge_soak", "soak"]
+__all__ = ["judge_soak", "latency_charts", "soak"]
 
 _MB = 1_000_000
+# Percentiles of the latency chart; one is drawn when at least one sample lies above it.
+_PERCENTILES = (
+    *range(0, 100, 10), 95, 97.5, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999,
+)  # fmt: skip
+
+
+def latency_charts(result: LoadResult) -> tuple[Chart, ...]:
+    """Latency over the measured phase (p50 and p99 of each second) and by percentile (the
+    whole run's histogram, on a nines axis), in milliseconds."""
+    over_time = Chart(
+        title="Latency over time",
+        x_label="seconds of the measured phase",
+        y_label="latency (ms)",
+        lines=(
+            Line(name="p50", points=_per_second(result.timeline, "p50")),
+            Line(name="p99", points=_per_second(result.timeline, "p99")),
+        ),
+    )
+    count = result.latency.count
+    by_percentile = Chart(
+        title="Latency by percentile",
+        x_label="percentile",
+        y_label="latency (ms)",
+        lines=(
+            Line(
+                name="latency",
+                points=tuple(
+                    (float(p), _ms(result.latency.percentile(p)))
+                    for p in _PERCENTILES
+                    if count * (1 - p / 100) >= 1
+                ),
+            ),
+        ),
+        x_scale="nines",
+    )
+    return over_time, by_percentile
+
+
+def _per_second(timeline: Sequence[Second], statistic: str) -> tuple[tuple[float, float], ...]:
+    values = ((second.t, getattr(second, statistic)) for second in timeline)
+    return tuple((round(t, 3), _ms(value)) for t, value in values if not math.isnan(value))
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def _memory_chart(samples: Sequence[Sample]) -> tuple[Chart, ...]:
+    points = tuple(
+        (round(s.t, 3), round(s.rss_bytes / _MB, 3)) for s in samples if s.rss_bytes is not None
+    )
+    if not points:
+        return ()
+    return (
+        Chart(
+            title="Memory over time",
+            x_label="seconds of sampling",
+            y_label="resident memory (MB)",
+            lines=(Line(name="rss", points=points),),
+        ),
+    )
 
 
 def _source(target: PinnedTarget, process: str | None) -> tuple[Callable[[float], Sample], str]:
@@ -195,6 +257,7 @@ def judge_soak(
         required=", ".join(j.name for j in judgements),
         findings=tuple(findings),
         facts=facts,
+        charts=(*latency_charts(result), *_memory_chart(sampling.samples)),
     )
 
 

@@ -33,7 +33,7 @@ from golive.checks._load_judge import (
     statuses_text,
     worst,
 )
-from golive.checks._load_soak import judge_soak, soak
+from golive.checks._load_soak import judge_soak, latency_charts, soak
 from golive.checks.base import Check, Unknown
 from golive.checks.fixtures import LoadRuns, Progress
 from golive.checks.params import (
@@ -45,7 +45,7 @@ from golive.checks.params import (
     SizeThreshold,
 )
 from golive.load.resources import parse_growth_bound
-from golive.model import Finding, Kind, Outcome, Status
+from golive.model import Chart, Finding, Kind, Line, Outcome, Status
 from golive.probes.safety import Consent, PinnedTarget, ProbePolicy
 from golive.thresholds import Dimension, Threshold, describe_duration
 
@@ -275,6 +275,7 @@ def _outcome(
         required=", ".join(j.name for j in judgements),
         findings=tuple(findings),
         facts=_facts(result),
+        charts=latency_charts(result),
     )
 
 
@@ -412,6 +413,7 @@ class LoadStress(Check):
         rate = params.start.value if params.start is not None else peak / 2
         knee: float | None = None
         curve: list[str] = []
+        steps: list[tuple[float, LoadResult]] = []
         reason = f"every step up to {params.steps} held"
         undecided = False
         for step in range(params.steps):
@@ -425,6 +427,7 @@ class LoadStress(Check):
             if (kept_up := overwhelmed(result, rate=rate)) is not None:
                 judgements.append(kept_up)
             status = worst(judgements)
+            steps.append((rate, result))
             curve.append(
                 f"{rate:.0f} req/s: {percentiles_text(result, (50, 95, 99))}, "
                 f"errors {result.error_rate:.2%} -> {status}"
@@ -450,6 +453,7 @@ class LoadStress(Check):
         }
         observed = " | ".join(curve)
         required = f"sustainable at {peak:g} req/s or more"
+        charts = (_stress_chart(steps),)
         if knee is not None and knee >= peak:
             summary = f"sustains {knee:.0f} req/s (peak {peak:g}); {reason}"
             return Outcome(
@@ -458,6 +462,7 @@ class LoadStress(Check):
                 observed=observed,
                 required=required,
                 facts=facts,
+                charts=charts,
             )
         status = Status.UNKNOWN if undecided else Status.FAIL
         held = f"{knee:.0f} req/s" if knee is not None else "no step"
@@ -471,7 +476,30 @@ class LoadStress(Check):
             required=required,
             facts=facts,
             findings=(Finding(message=summary, rule=self.id, fingerprint=f"{self.id}:{path}"),),
+            charts=charts,
         )
+
+
+def _stress_chart(steps: Sequence[tuple[float, LoadResult]]) -> Chart:
+    """p95 and p99 of each step against the rate it offered."""
+
+    def line(p: float) -> Line:
+        points = ((rate, result.latency.percentile(p)) for rate, result in steps)
+        return Line(
+            name=f"p{p:g}",
+            points=tuple(
+                (round(rate, 3), round(value * 1000, 3))
+                for rate, value in points
+                if not math.isnan(value)
+            ),
+        )
+
+    return Chart(
+        title="Latency by offered rate",
+        x_label="offered rate (req/s)",
+        y_label="latency (ms)",
+        lines=(line(95), line(99)),
+    )
 
 
 class LoadSoak(Check):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -108,6 +109,14 @@ _All = Annotated[
 _Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show every finding, facts and tracebacks.")
 ]
+_Plots = Annotated[
+    Path | None,
+    typer.Option(
+        "--plots",
+        metavar="DIR",
+        help="Write the charts of the checks (load tests) as SVG files into DIR.",
+    ),
+]
 _Color = Annotated[
     bool | None,
     typer.Option(
@@ -133,6 +142,7 @@ def check(
     jobs: _Jobs = None,
     show_all: _All = False,
     verbose: _Verbose = False,
+    plots: _Plots = None,
     color: _Color = None,
 ) -> None:
     """Review a repository against its checklist; exit 0 on GO, 1 on NO-GO."""
@@ -153,6 +163,8 @@ def check(
             ),
         )
         _write(review, decision, destinations, show_all=show_all, verbose=verbose, color=color)
+        if plots is not None:
+            _plot(review, plots)
     raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
 
 
@@ -347,3 +359,30 @@ def _write(
             destination.path.write_text(text, encoding="utf-8")
         except OSError as error:
             fail(f"cannot write {destination.path}: {error.strerror or error}")
+
+
+def _plot(review: Review, directory: Path) -> None:
+    """Each chart as `DIR/<item>--<check>--<n>.svg`; a check run shared by several items is
+    written once, under the first of them."""
+    from golive.report.svg import chart_svg
+
+    seen: set[tuple[str, object]] = set()
+    written = 0
+    for result in review.results:
+        for check in result.checks:
+            charts = check.outcome.charts
+            if not charts or (check.check, charts) in seen:
+                continue
+            seen.add((check.check, charts))
+            stem = re.sub(r"[^A-Za-z0-9._-]", "_", f"{result.item.id}--{check.check}")
+            for number, chart in enumerate(charts, start=1):
+                path = directory / f"{stem}--{number}.svg"
+                try:
+                    directory.mkdir(parents=True, exist_ok=True)
+                    path.write_text(chart_svg(chart), encoding="utf-8")
+                except OSError as error:
+                    fail(f"cannot write {path}: {error.strerror or error}")
+                written += 1
+    if written:
+        noun = "plot" if written == 1 else "plots"
+        stderr.print(f"golive: wrote {written} {noun} to {directory}", markup=False)

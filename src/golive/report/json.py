@@ -9,6 +9,7 @@ from typing import Any
 
 from golive.model import (
     Blocker,
+    Chart,
     CheckResult,
     Decision,
     Finding,
@@ -112,7 +113,30 @@ def _check(result: CheckResult, *, verbose: bool) -> dict[str, Any]:
     if verbose:
         data["trace"] = outcome.trace
     data["findings"] = [_finding(finding) for finding in outcome.findings]
+    if outcome.charts:
+        data["charts"] = [_chart(chart) for chart in outcome.charts]
     return data
+
+
+def _chart(chart: Chart) -> dict[str, Any]:
+    return {
+        "title": chart.title,
+        "x_label": chart.x_label,
+        "y_label": chart.y_label,
+        "x_scale": chart.x_scale,
+        "y_scale": chart.y_scale,
+        "lines": [
+            {
+                "name": line.name,
+                "points": [
+                    [round(x, _FACT_DIGITS), round(y, _FACT_DIGITS)]
+                    for x, y in line.points
+                    if math.isfinite(x) and math.isfinite(y)
+                ],
+            }
+            for line in chart.lines
+        ],
+    }
 
 
 def _facts(facts: Mapping[str, str | int | float | bool]) -> dict[str, str | int | float | bool]:

@@ -201,6 +201,8 @@ def _check_lines(check: CheckResult, options: RenderOptions) -> Iterable[str]:
     elif fix:  # a snippet to paste keeps its lines
         yield "    - Fix:"
         yield from _fenced(fix, indent="      ")
+    if outcome.charts:
+        yield f"    - plots: {len(outcome.charts)} (see --plots)"
     if options.verbose and outcome.facts:
         facts = ", ".join(f"{name}={value}" for name, value in sorted(outcome.facts.items()))
         yield f"    - Facts: {_code(_clip(facts, _LINE))}"
