@@ -124,3 +124,24 @@ def test_a_service_that_is_down_fails_its_liveness_item(tmp_path: Path) -> None:
     run = golive("check", repo, "--live", "--item", "health.liveness", "--format", "json")
     assert run.returncode == 1
     assert items(run.stdout) == {"health.liveness": "fail"}
+
+
+def test_a_dry_run_prints_the_plan_and_sends_nothing(tmp_path: Path) -> None:
+    with Listener() as service:
+        repo = checklist(
+            tmp_path,
+            f"http://127.0.0.1:{service.port}",
+            extra="""
+[items."perf.latency"]
+with = { path = "/api", rate = "200 req/s", duration = "10s", ramp = "0s", p95 = "<1s" }
+""",
+        )
+        run = golive("check", repo, "--live", "--dry-run", "--item", "perf.latency", "--item",
+                     "health.liveness")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert service.connections == 0
+    assert "nothing was sent" in run.stdout
+    assert "perf.latency · load.latency → local" in run.stdout
+    assert "refused: needs load, target gives passive" in run.stdout
+    assert "200 req/s for 10 s: about 2,000 GETs of /api" in run.stdout
+    assert "health.liveness · health.liveness → local" in run.stdout

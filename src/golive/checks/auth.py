@@ -62,6 +62,8 @@ class AuthRequired(Check):
 
     id = "auth.required"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "3 GETs per protected path (no, a wrong and the right credential)"
     Params = AuthParams
     timeout = 120.0
     fix = (

@@ -89,11 +89,25 @@ class Check:
     # True: runs alone, after every other check, because what it does (a burst of requests)
     # would disturb what the others observe.
     exclusive: ClassVar[bool] = False
+    # Live checks: the consent their probes need ("passive", "active" or "load") and what they
+    # send, shown by `golive check --live --dry-run` before anything is sent.
+    consent: ClassVar[str | None] = None
+    traffic: ClassVar[str] = ""
 
     @classmethod
     def title(cls) -> str:
         doc = inspect.getdoc(cls) or cls.id
         return doc.strip().splitlines()[0]
+
+    @classmethod
+    def plan(cls, params: CheckParams) -> str:
+        """What the check would send with `params`, for a dry run (`traffic` by default)."""
+        return cls.traffic
+
+    @classmethod
+    def consent_for(cls, params: CheckParams) -> str | None:
+        """The consent the check's probes need with `params` (`consent` by default)."""
+        return cls.consent
 
     @classmethod
     def description(cls) -> str:

@@ -201,6 +201,8 @@ class Liveness(Check):
 
     id = "health.liveness"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "`attempts` GETs (3) of the liveness path, `interval` apart"
     Params = HealthParams
     timeout = 120.0
     fix = "Serve a cheap liveness endpoint that does not depend on other services."
@@ -216,6 +218,8 @@ class Readiness(Check):
 
     id = "health.readiness"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "`attempts` GETs (3) of the readiness path, `interval` apart"
     Params = HealthParams
     timeout = 120.0
     fix = "Answer readiness with 503 while the service cannot serve, 200 when it can."
@@ -267,6 +271,8 @@ class Dependencies(Check):
 
     id = "health.dependencies"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET of the readiness path"
     Params = DependencyParams
     fix = (
         "List each dependency (database, cache, external services) in the readiness body, "

@@ -111,6 +111,8 @@ class SecurityHeaders(Check):
 
     id = "http.security-headers"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET per path (and its same-origin redirects)"
     Params = SecurityHeadersParams
     fix = (
         "Send, on every response (nginx: `add_header ... always;`): "
@@ -215,6 +217,8 @@ class Cookies(Check):
 
     id = "http.cookies"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET per path (and its same-origin redirects)"
     Params = CookiesParams
     fix = (
         "Set cookies with `Secure; SameSite=Lax` (or Strict), and session cookies also with "
@@ -353,6 +357,8 @@ class Cors(Check):
 
     id = "http.cors"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET per path with a foreign Origin; a preflight OPTIONS with active consent"
     Params = CorsParams
     fix = (
         "Answer Access-Control-Allow-Origin only for the origins you trust (a fixed list, "

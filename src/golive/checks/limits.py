@@ -69,6 +69,8 @@ class RequestSize(Check):
 
     id = "limits.request-size"
     kind = Kind.LIVE
+    consent = "active"
+    traffic = "1 POST announcing max_body + 1 bytes; the body only if asked for"
     Params = RequestSizeParams
     timeout = 180.0
     fix = (
@@ -142,6 +144,8 @@ class RateLimit(Check):
 
     id = "limits.rate"
     kind = Kind.LIVE
+    consent = "active"
+    traffic = "a burst of up to 1,000 GETs within 10 s, then 1 GET after Retry-After"
     Params = RateParams
     timeout = 120.0
     exclusive = True  # the burst would turn other probes of the service into 429s

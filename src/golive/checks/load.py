@@ -34,7 +34,7 @@ from golive.checks._load_judge import (
     worst,
 )
 from golive.checks._load_soak import judge_soak, latency_charts, soak
-from golive.checks.base import Check, Unknown
+from golive.checks.base import Check, CheckParams, Unknown
 from golive.checks.fixtures import LoadRuns, Progress
 from golive.checks.params import (
     Duration,
@@ -134,6 +134,15 @@ class SoakParams(LoadParams):
         raise ValueError(
             f'expected "port", "pid:1234" or a metrics path like "/metrics", not "{value}"'
         )
+
+
+def _load_text(params: LoadParams, rate: float, *, what: str = "") -> str:
+    """A dry run's account of one run: rate, length and about how many requests."""
+    ramp, steady = params.ramp, params.duration
+    count = rate * steady + 0.55 * rate * ramp  # the ramp climbs from 10 % to the full rate
+    path = params.path or "(no path declared)"
+    ramp_text = f" after a {ramp:g} s ramp" if ramp else ""
+    return f"{what}{rate:g} req/s for {steady:g} s{ramp_text}: about {count:,.0f} GETs of {path}"
 
 
 def _latency_thresholds(params: LatencyParams | ThroughputParams | StressParams) -> list[Threshold]:
@@ -313,12 +322,24 @@ class LoadLatency(Check):
 
     id = "load.latency"
     kind = Kind.LIVE
+    consent = "load"
     Params = LatencyParams
     timeout = 420.0
     exclusive = True  # its load would slow every other probe, and theirs would skew it
     fix: ClassVar[str | None] = (
         "Find where the time goes (profiles under the same load), then cache, batch or scale."
     )
+
+    @classmethod
+    def plan(cls, params: CheckParams) -> str:
+        assert isinstance(params, LatencyParams)
+        rate = _LIGHT_RATE if params.rate is None else params.rate.value
+        return _load_text(params, rate, what="" if params.rate else "a light sample: ")
+
+    @classmethod
+    def consent_for(cls, params: CheckParams) -> str | None:
+        assert isinstance(params, LatencyParams)
+        return "active" if params.rate is None else "load"
 
     def run(
         self, params: LatencyParams, probes: ProbePolicy, progress: Progress, load_runs: LoadRuns
@@ -354,10 +375,20 @@ class LoadThroughput(Check):
 
     id = "load.throughput"
     kind = Kind.LIVE
+    consent = "load"
     Params = ThroughputParams
     timeout = 420.0
     exclusive = True
     fix = "Raise capacity (workers, replicas, connection pools) or remove the bottleneck."
+
+    @classmethod
+    def plan(cls, params: CheckParams) -> str:
+        assert isinstance(params, ThroughputParams)
+        if params.rate is not None:
+            return _load_text(params, params.rate.value)
+        if params.throughput is None:
+            return "nothing: no throughput is set"
+        return _load_text(params, math.ceil(1.05 * params.throughput.quantity.value))
 
     def run(
         self,
@@ -397,10 +428,27 @@ class LoadStress(Check):
 
     id = "load.stress"
     kind = Kind.LIVE
+    consent = "load"
     Params = StressParams
     timeout = 900.0
     exclusive = True
     fix = "Find the saturated resource at the knee (CPU, pool, lock) and add capacity."
+
+    @classmethod
+    def plan(cls, params: CheckParams) -> str:
+        assert isinstance(params, StressParams)
+        if params.peak is None:
+            return "nothing: no peak is set"
+        start = params.start.value if params.start is not None else params.peak.value / 2
+        top = start * params.factor ** (params.steps - 1)
+        total = sum(
+            start * params.factor**step * (params.duration + 1.1) for step in range(params.steps)
+        )
+        return (
+            f"up to {params.steps} steps of {params.duration:g} s from {start:g} to {top:,.0f} "
+            f"req/s, stopping at the first that breaks: at most about {total:,.0f} GETs of "
+            f"{params.path or '(no path declared)'}"
+        )
 
     def run(self, params: StressParams, probes: ProbePolicy, progress: Progress) -> Outcome:
         if params.peak is None:
@@ -520,10 +568,18 @@ class LoadSoak(Check):
 
     id = "load.soak"
     kind = Kind.LIVE
+    consent = "load"
     Params = SoakParams
     timeout = 960.0
     exclusive = True
     fix = "Profile memory under the same load (heap snapshots over time) and close what leaks."
+
+    @classmethod
+    def plan(cls, params: CheckParams) -> str:
+        assert isinstance(params, SoakParams)
+        if params.rate is None:
+            return "nothing: no rate is set"
+        return _load_text(params, params.rate.value) + ", sampling the service's process"
 
     def run(
         self, params: SoakParams, probes: ProbePolicy, progress: Progress, load_runs: LoadRuns

@@ -128,6 +128,8 @@ class LatencyHistogram(Check):
 
     id = "metrics.latency-histogram"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET of the metrics path"
     Params = MetricsParams
     fix = (
         "Record each request's duration in a histogram (prometheus client `Histogram`, "
@@ -248,6 +250,8 @@ class RequestCounts(Check):
 
     id = "metrics.request-counts"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET of the metrics path"
     Params = MetricsParams
     fix = (
         "Count handled requests in a counter labelled by status, e.g. "
@@ -343,6 +347,8 @@ class ProcessMetrics(Check):
 
     id = "metrics.process"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET of the metrics path"
     Params = MetricsParams
     fix = (
         "Enable the client library's process collector (on by default in the Go, Python, "

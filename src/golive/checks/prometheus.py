@@ -128,6 +128,8 @@ class Slo(Check):
 
     id = "prometheus.slo"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "a few GETs of the Prometheus query API"
     Params = SloParams
     timeout = 180.0
     fix = (
@@ -761,6 +763,8 @@ class AlertsLoaded(Check):
 
     id = "prometheus.alerts-loaded"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 GET of the Prometheus rules API"
     Params = AlertsLoadedParams
     fix = (
         "Load alert rules for each required category into Prometheus (rule_files), and fix "

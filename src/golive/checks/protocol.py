@@ -78,6 +78,8 @@ class JsonRpcConformance(Check):
 
     id = "jsonrpc.conformance"
     kind = Kind.LIVE
+    consent = "active"
+    traffic = "about 6 POSTs of malformed and invalid JSON-RPC"
     Params = JsonRpcParams
     timeout = 120.0
     fix = (
@@ -185,6 +187,8 @@ class McpConformance(Check):
 
     id = "mcp.conformance"
     kind = Kind.LIVE
+    consent = "active"
+    traffic = "about 12 POSTs: initialize, ping, tools/list and invalid requests"
     Params = McpParams
     timeout = 180.0
     fix = (

@@ -132,6 +132,8 @@ class TlsVersions(Check):
 
     id = "tls.versions"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 TLS handshake per protocol version, SSLv2 to TLS 1.3"
     Params = VersionsParams
     fix = (
         "Offer TLS 1.2 and 1.3 only (nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache "
@@ -236,6 +238,8 @@ class TlsCertificate(Check):
 
     id = "tls.certificate"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 TLS handshake"
     Params = CertificateParams
     fix = (
         "Serve the full chain (leaf, then intermediates) from a CA clients trust, naming every "
@@ -327,6 +331,8 @@ class TlsExpiry(Check):
 
     id = "tls.expiry"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 or 2 TLS handshakes"
     Params = ExpiryParams
     fix = (
         "Renew automatically well before expiry (an ACME client: certbot, cert-manager, "
@@ -428,6 +434,8 @@ class TlsCiphers(Check):
 
     id = "tls.ciphers"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 TLS handshake per accepted suite, plus 1 per version"
     Params = CiphersParams
     fix = (
         "Use Mozilla's configuration for the profile (https://ssl-config.mozilla.org): in TLS "
@@ -557,6 +565,8 @@ class TlsRedirect(Check):
 
     id = "tls.redirect"
     kind = Kind.LIVE
+    consent = "passive"
+    traffic = "1 plain-HTTP GET of / on `http_port`"
     Params = RedirectParams
     fix = (
         "Answer every plain-HTTP request with a 301 (or 308) to the same host over https: "

@@ -78,6 +78,14 @@ _ConfirmLoad = Annotated[
         "(they must also say confirm_production = true).",
     ),
 ]
+_DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print what the live checks would send, to which target, with what consent; "
+        "send nothing.",
+    ),
+]
 _Kinds = Annotated[
     list[Kind],
     typer.Option("--kind", "-k", help="Only run checks of this kind (repeatable)."),
@@ -134,6 +142,7 @@ def check(
     live: _Live = False,
     targets: _Targets = [],  # noqa: B006
     confirm_load: _ConfirmLoad = False,
+    dry_run: _DryRun = False,
     kinds: _Kinds = [],  # noqa: B006
     items: _Items = [],  # noqa: B006
     history: _History = False,
@@ -147,6 +156,10 @@ def check(
 ) -> None:
     """Review a repository against its checklist; exit 0 on GO, 1 on NO-GO."""
     with guard(verbose=verbose):
+        if dry_run:
+            root = existing_dir(path)
+            _dry_run(root, config=config, profiles=profile, items=items, targets=targets)
+            raise typer.Exit(int(ExitCode.GO))
         destinations = _destinations(formats, outputs)
         root = existing_dir(path)
         review, decision = _review(
@@ -177,6 +190,69 @@ def _scope(kinds: list[Kind], live: bool) -> frozenset[Kind]:
     if Kind.ATTEST in kinds:
         fail("--kind attest is not a check kind; sign-offs are always read")
     return frozenset(chosen)
+
+
+def _dry_run(
+    root: Path, *, config: Path | None, profiles: list[str], items: list[str], targets: list[str]
+) -> None:
+    """The live plan: every live check the review would run, its target, the consent it needs
+    against the consent the target gives, and what it would send. Nothing is sent and no
+    name is resolved."""
+    from golive.checklist import load_checklist
+    from golive.checks.registry import Registry
+
+    registry = Registry.discover()
+    checklist = load_checklist(root, registry, config=config, profiles=profiles or None)
+    urls = _target_urls(targets)
+    declared = {t.name: replace(t, url=urls.get(t.name, t.url)) for t in checklist.targets}
+    select = _selector(items, checklist.items) if items else None
+    order = ["passive", "active", "load"]
+    seen: set[tuple[str, str]] = set()
+    rows: list[tuple[str, str, str, str, str]] = []
+    for item in checklist.items:
+        if item.disabled or (select is not None and not select(item)):
+            continue
+        for ref in item.checks:
+            check = registry.get(ref.id)
+            if ref.kind is not Kind.LIVE or ref.planned or check is None:
+                continue
+            key = (ref.id, repr(ref.params))
+            if key in seen:
+                continue
+            seen.add(key)
+            if hasattr(ref.params, "prometheus"):  # the Prometheus checks' own target
+                name = ref.params.prometheus or ("prometheus" if "prometheus" in declared else None)
+            else:
+                name = getattr(ref.params, "target", None)
+            if name is None and not hasattr(ref.params, "prometheus"):
+                chosen = [t for t in declared.values() if t.default] or list(declared.values())
+                name = chosen[0].name if len(chosen) == 1 else None
+            target = declared.get(name) if name else None
+            needs = check.consent_for(ref.params) or "passive"
+            if target is None:
+                verdict = "no target" if name is None else f"no target {name}"
+                where = "?"
+            else:
+                where = f"{target.name} {target.url}"
+                if order.index(needs) > order.index(target.consent):
+                    verdict = f"refused: needs {needs}, target gives {target.consent}"
+                elif (
+                    needs == "load"
+                    and target.environment == "production"
+                    and not (target.confirm_production)
+                ):
+                    verdict = "refused: production target without confirm_production"
+                else:
+                    verdict = f"allowed ({needs})"
+            rows.append((item.id, ref.id, where, verdict, check.plan(ref.params)))
+    if not rows:
+        sys.stdout.write("no live check would run: no item in scope has one\n")
+        return
+    lines = [f"live plan: {len(rows)} check run(s); nothing was sent"]
+    for item_id, check_id, where, verdict, traffic in rows:
+        lines.append(f"{item_id} · {check_id} → {where}")
+        lines.append(f"    {verdict}; {traffic or 'a few requests'}")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def _target_urls(given: list[str]) -> dict[str, str]:
