@@ -29,6 +29,7 @@ __all__ = [
     "judge_latency",
     "judge_throughput",
     "latency_value",
+    "offer_problems",
     "overwhelmed",
     "worst",
 ]
@@ -85,11 +86,18 @@ def generator_problems(result: LoadResult) -> list[str]:
     return problems
 
 
+def offer_problems(result: LoadResult) -> list[str]:
+    """The generator problems that put a *shortfall* in doubt: the rate not offered, or its CPU
+    saturated. A late dispatch of a few milliseconds blurs latencies, not a missing throughput
+    or a full in-flight allowance."""
+    return [p for p in generator_problems(result) if "lateness" not in p]
+
+
 def overwhelmed(result: LoadResult, *, rate: float) -> Judgement | None:
     """A failure when arrivals were dropped by a healthy generator: the service held the
     whole in-flight allowance open, so it did not keep up with the rate (each of those
     requests waited about max_inflight / rate seconds, Little's law)."""
-    if not result.dropped or generator_problems(result):
+    if not result.dropped or offer_problems(result):
         return None
     shown = f"{result.dropped:,} of {result.sent + result.dropped:,} arrivals dropped"
     return Judgement(
@@ -129,6 +137,17 @@ def judge_latency(result: LoadResult, threshold: Threshold, *, healthy: bool) ->
     if not threshold.holds(value):
         # A broken limit fails even on few samples, but only if the generator was healthy:
         # a late generator adds its own delay to every latency.
+        # The generator's own delay is at most its worst dispatch lateness: a value over the
+        # limit by more than that is the service's, healthy generator or not.
+        worst_late = result.lateness.max if result.lateness.count else 0.0
+        if not healthy and not threshold.holds(value - worst_late) and not offer_problems(result):
+            return Judgement(
+                status=Status.FAIL,
+                name=name,
+                observed=observed,
+                reason=f"{statistic} is {ms(value)}, over the limit by more than the "
+                f"generator's worst lateness ({ms(worst_late)})",
+            )
         if not healthy:
             return Judgement(
                 status=Status.UNKNOWN,
@@ -186,7 +205,7 @@ def judge_throughput(result: LoadResult, threshold: Threshold, *, healthy: bool)
             observed=observed,
             reason="met, but the generator was not healthy (see above)",
         )
-    if not healthy:
+    if offer_problems(result):
         return Judgement(
             status=Status.UNKNOWN,
             name=name,

@@ -480,13 +480,14 @@ class LoadStress(Check):
                 f"{rate:.0f} req/s: {percentiles_text(result, (50, 95, 99))}, "
                 f"errors {result.error_rate:.2%} -> {status}"
             )
-            if not healthy:
-                reason = f"the generator could not offer {rate:.0f} req/s"
-                undecided = True
-                break
-            if status is Status.FAIL or result.aborted:
+            if status is Status.FAIL or (result.aborted and healthy):
                 reason = "; ".join(j.name for j in judgements if j.status is Status.FAIL)
                 reason = f"{rate:.0f} req/s broke {reason or result.aborted}"
+                break
+            if not healthy:
+                problem = generator_problems(result)[0]
+                reason = f"the generator could not vouch for {rate:.0f} req/s ({problem})"
+                undecided = True
                 break
             if status is Status.UNKNOWN:
                 reason = f"{rate:.0f} req/s could not be judged"
