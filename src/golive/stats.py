@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["clopper_pearson"]
+from golive.thresholds import Comparator, Threshold
+
+__all__ = ["clopper_pearson", "hardest_bound"]
 
 
 def clopper_pearson(
@@ -79,3 +81,18 @@ def _beta_fraction(x: float, a: float, b: float) -> float:
         if abs(c * d - 1) < 1e-14:
             break
     return result
+
+
+def hardest_bound(threshold: Threshold, count: float, trials: float) -> float:
+    """The end of the one-sided 95 % interval of `count` / `trials` that is hardest on
+    `threshold`: the upper bound against an upper limit (<, <=), the lower bound against a
+    lower one (>, >=); the point estimate for == and !=. A proportion passes only when this
+    holds too."""
+    low, high = clopper_pearson(count, trials)
+    match threshold.comparator:
+        case Comparator.LT | Comparator.LE:
+            return high
+        case Comparator.GT | Comparator.GE:
+            return low
+        case _:
+            return count / trials if trials else math.nan

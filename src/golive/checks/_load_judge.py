@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from golive.load import LoadResult
 from golive.load.result import LATE_P99, SATURATED_CPU
 from golive.model import Status
-from golive.stats import clopper_pearson
+from golive.stats import hardest_bound
 from golive.thresholds import Threshold, describe_duration, min_samples
 
 __all__ = [
@@ -124,6 +124,16 @@ def latency_value(result: LoadResult, statistic: str) -> float:
             return latencies.percentile(float(statistic[1:]))
 
 
+def _unhealthy(name: str, observed: str) -> Judgement:
+    """A limit met while the generator was late or busy: the run cannot vouch for it."""
+    return Judgement(
+        status=Status.UNKNOWN,
+        name=name,
+        observed=observed,
+        reason="met, but the generator was not healthy (see above)",
+    )
+
+
 def judge_latency(result: LoadResult, threshold: Threshold, *, healthy: bool) -> Judgement:
     statistic = threshold.statistic or "p95"
     name = f"{statistic} {threshold.comparator} {threshold.quantity}"
@@ -177,12 +187,7 @@ def judge_latency(result: LoadResult, threshold: Threshold, *, healthy: bool) ->
             f"({ms(floor)}): too fine for this generator to measure",
         )
     if not healthy:
-        return Judgement(
-            status=Status.UNKNOWN,
-            name=name,
-            observed=observed,
-            reason="met, but the generator was not healthy (see above)",
-        )
+        return _unhealthy(name, observed)
     return Judgement(
         status=Status.PASS, name=name, observed=observed, reason=f"{statistic} is {ms(value)}"
     )
@@ -199,12 +204,7 @@ def judge_throughput(result: LoadResult, threshold: Threshold, *, healthy: bool)
     if threshold.holds(goodput):
         if healthy:
             return Judgement(status=Status.PASS, name=name, observed=observed, reason=observed)
-        return Judgement(
-            status=Status.UNKNOWN,
-            name=name,
-            observed=observed,
-            reason="met, but the generator was not healthy (see above)",
-        )
+        return _unhealthy(name, observed)
     if offer_problems(result):
         return Judgement(
             status=Status.UNKNOWN,
@@ -228,25 +228,20 @@ def judge_error_rate(
             status=Status.UNKNOWN, name=name, observed="no request", reason="no request sent"
         )
     rate = failures / trials
-    _, upper = clopper_pearson(failures, trials)
-    observed = f"{rate:.3%} ({failures:,} of {trials:,}; 95 % bound {upper:.3%})"
+    bound = hardest_bound(threshold, failures, trials)
+    observed = f"{rate:.3%} ({failures:,} of {trials:,}; 95 % bound {bound:.3%})"
     if not threshold.holds(rate):
         return Judgement(status=Status.FAIL, name=name, observed=observed, reason=observed)
-    if not threshold.holds(upper):
+    if not threshold.holds(bound):
         return Judgement(
             status=Status.UNKNOWN,
             name=name,
             observed=observed,
-            reason=f"{trials:,} requests are too few to bound the error rate under "
-            f"{threshold.quantity} (the 95 % upper bound is {upper:.3%})",
+            reason=f"{trials:,} requests are too few to bound the error rate by "
+            f"{threshold.quantity} (the 95 % bound is {bound:.3%})",
         )
     if not healthy:
-        return Judgement(
-            status=Status.UNKNOWN,
-            name=name,
-            observed=observed,
-            reason="met, but the generator was not healthy (see above)",
-        )
+        return _unhealthy(name, observed)
     return Judgement(status=Status.PASS, name=name, observed=observed, reason=observed)
 
 

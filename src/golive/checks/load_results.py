@@ -16,8 +16,8 @@ from golive.load.external import (
     read_results,
 )
 from golive.model import Finding, Kind, Location, Outcome, Status
-from golive.stats import clopper_pearson
-from golive.thresholds import Comparator, Threshold, describe_duration, min_samples
+from golive.stats import hardest_bound
+from golive.thresholds import Threshold, describe_duration, min_samples
 
 __all__ = ["DEFAULT_REPORTS", "LoadResults", "ResultsParams"]
 
@@ -283,13 +283,7 @@ def _error_rate(threshold: Threshold, result: ExternalResult) -> _Verdict:
     shown = f"{_percent(ratio)} failed of {result.requests:,} requests"
     if not threshold.holds(ratio):
         return _Verdict(status=Status.FAIL, text=f"{shown} breaks {threshold}")
-    low, high = clopper_pearson(result.failures, result.requests)
-    worst = {
-        Comparator.LT: high,
-        Comparator.LE: high,
-        Comparator.GT: low,
-        Comparator.GE: low,
-    }.get(threshold.comparator, ratio)
+    worst = hardest_bound(threshold, result.failures, result.requests)
     if not threshold.holds(worst):
         return _Verdict(
             status=Status.UNKNOWN,
