@@ -5,6 +5,8 @@
   conditions. `warn` is a condition. Under `strict = true` a waiver does not count.
 - A `should` item never blocks; anything but pass, waived or not applicable is a condition.
 - A `may` item is informational.
+- An item verified by `decision.record` alone is about this decision (a signed GO record
+  for the code): it is reported, but it neither blocks nor conditions the decision it is about.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def decide(review: Review) -> Decision:
     blocking: list[Blocker] = []
     conditions: list[Blocker] = []
     for result in review.results:
+        if _about_the_decision(result):
+            continue
         status = result.status
         fine = status in _FINE and not (status is Status.WAIVED and policy.strict)
         if fine or result.item.level is Level.MAY:
@@ -50,6 +54,15 @@ def decide(review: Review) -> Decision:
         conditions=_most_serious_first(conditions),
         policy=policy,
         summary=_summary(review, verdict, blocking, conditions),
+    )
+
+
+def _about_the_decision(result: ItemResult) -> bool:
+    checks = result.item.checks
+    return (
+        bool(checks)
+        and result.item.attest is None
+        and all(ref.id == "decision.record" for ref in checks)
     )
 
 

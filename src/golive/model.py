@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 __all__ = [
     "AttestRequirement",
+    "Binding",
     "Blocker",
     "Chart",
     "CheckRef",
@@ -22,12 +23,14 @@ __all__ = [
     "Item",
     "ItemResult",
     "Kind",
+    "LedgerEntry",
     "Level",
     "Line",
     "Location",
     "Match",
     "Outcome",
     "Policy",
+    "RecordState",
     "Review",
     "Section",
     "Status",
@@ -82,6 +85,14 @@ class UnknownPolicy(enum.StrEnum):
 
     BLOCK = "block"
     WARN = "warn"
+
+
+class Binding(enum.StrEnum):
+    """What a sign-off must have been made for, besides the service."""
+
+    SERVICE = "service"  # any commit and version of the service, until it expires
+    VERSION = "version"  # the version under review
+    COMMIT = "commit"  # the very commit under review
 
 
 class Verdict(enum.StrEnum):
@@ -280,10 +291,40 @@ class Target:
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
-    """The knobs of the decision."""
+    """The knobs of the decision, and what makes a sign-off or a waiver count."""
 
     unknown: UnknownPolicy = UnknownPolicy.BLOCK
     strict: bool = False  # no waivers accepted
+    binding: Binding = Binding.SERVICE  # what a sign-off must have been made for
+    approvers: tuple[str, ...] = ("approver",)  # roles whose signature waives a must item
+    warn_before: float = 14 * 86400.0  # seconds before a sign-off's expiry that it warns
+    max_waiver: float = 90 * 86400.0  # seconds; a longer waiver is listed as over-broad
+
+
+class RecordState(enum.StrEnum):
+    """What a review made of a sign-off or waiver record in `.golive/`."""
+
+    USED = "used"  # valid, and it decided an item
+    EXPIRING = "expiring"  # used, and its end is near
+    REFUSED = "refused"  # not accepted: bad signature, unknown key, wrong role or subject...
+    EXPIRED = "expired"  # valid once, past its date now
+    UNUSED = "unused"  # valid, but nothing needed it (the item passes, or is not reviewed)
+    OVER_BROAD = "over-broad"  # used, but wider or longer than it should be
+    IGNORED = "ignored"  # a waiver under a strict policy
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerEntry:
+    """A sign-off or waiver record and what the review made of it, with the reason."""
+
+    kind: Literal["sign-off", "waiver"]
+    path: str  # relative to the repository, with `/`
+    state: RecordState
+    reason: str
+    item: str | None = None
+    signers: tuple[str, ...] = ()
+    expires: str | None = None  # ISO 8601, UTC
+    digest: str = ""  # SHA-256 of the file, so a decision record names exactly what it used
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,6 +342,8 @@ class Review:
     started_at: str = ""  # ISO 8601, UTC
     seconds: float = 0.0
     version: str = ""
+    source: str | None = None  # the service's checklist file, relative to root with `/`
+    ledger: tuple[LedgerEntry, ...] = ()  # every sign-off and waiver record, as judged
 
     def counts(self) -> dict[Status, int]:
         tally = dict.fromkeys(Status, 0)

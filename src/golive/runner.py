@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive import __version__
 from golive.checklist import Checklist
@@ -26,17 +26,22 @@ from golive.checks import _process
 from golive.checks.base import Check, CheckParams, Skip
 from golive.checks.fixtures import RunOptions, ServiceInfo
 from golive.checks.registry import Registry
+from golive.fingerprints import finding_fingerprint
 from golive.model import (
     CheckResult,
     Item,
     ItemResult,
     Kind,
+    LedgerEntry,
     Match,
     Outcome,
     Review,
     Status,
 )
 from golive.probes.safety import ProbeRefused
+
+if TYPE_CHECKING:
+    from golive.ledger import Ledger
 
 __all__ = [
     "DEFAULT_SCOPE",
@@ -131,11 +136,13 @@ def run_review(
     on_event: Callable[[Event], None] | None = None,
     fixtures: Mapping[str, Callable[..., Any]] | None = None,
     options: RunOptions | None = None,
+    ledger: Ledger | None = None,
 ) -> Review:
     """Evaluate the checklist's items against the repository at `root`.
 
     `fixtures` replaces the registry's fixture providers (tests use it); `jobs` bounds how
-    many checks run at once.
+    many checks run at once. `ledger` holds the sign-offs and waivers of `.golive/`; without
+    one, every item that needs a sign-off waits for it.
     """
     started_at = datetime.now(UTC)
     clock = time.monotonic()
@@ -154,7 +161,10 @@ def run_review(
     seeds = {"root": root.resolve(), "options": options, "service": about, "progress": progress}
     shared = _Fixtures(registry.fixtures if fixtures is None else fixtures, seeds)
     outcomes = _Execution(plan, shared, jobs or _default_jobs(), on_event).run()
-    results = tuple(_item_result(item, scope, outcomes, registry) for item in evaluated)
+    results = tuple(_item_result(item, scope, outcomes, registry, ledger) for item in evaluated)
+    entries: tuple[LedgerEntry, ...] = ()
+    if ledger is not None:
+        results, entries = ledger.apply(results)
     return Review(
         service=checklist.service,
         profiles=checklist.profiles,
@@ -167,7 +177,20 @@ def run_review(
         started_at=started_at.isoformat(timespec="seconds"),
         seconds=time.monotonic() - clock,
         version=__version__,
+        source=_relative(checklist.source, root),
+        ledger=entries,
     )
+
+
+def _relative(source: str | None, root: Path) -> str | None:
+    """The checklist file as reports name it: relative to the repository when inside it."""
+    if source is None:
+        return None
+    path = Path(source).resolve()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _default_jobs() -> int:
@@ -297,7 +320,18 @@ def _execute(check: type[Check], params: CheckParams, fixtures: _Fixtures) -> Ou
             status=Status.ERROR,
             summary=f"the check returned {type(outcome).__name__}, not an Outcome",
         )
-    return _bounded(outcome)
+    return _bounded(_stamped(check.id, outcome))
+
+
+def _stamped(check: str, outcome: Outcome) -> Outcome:
+    """Every finding with its content fingerprint, as waivers and baselines name it."""
+    if all(finding.fingerprint for finding in outcome.findings):
+        return outcome
+    findings = tuple(
+        replace(finding, fingerprint=finding_fingerprint(check, finding))
+        for finding in outcome.findings
+    )
+    return replace(outcome, findings=findings)
 
 
 def _bounded(outcome: Outcome) -> Outcome:
@@ -466,6 +500,7 @@ def _item_result(
     scope: frozenset[Kind],
     done: Mapping[_JobKey, CheckResult],
     registry: Registry,
+    ledger: Ledger | None,
 ) -> ItemResult:
     if item.disabled is not None:
         return ItemResult(
@@ -490,11 +525,14 @@ def _item_result(
     if planned:
         reasons[Status.UNVERIFIED] = "planned: " + ", ".join(planned)
     if item.attest is not None:
-        # Signed sign-offs are read from the ledger once it exists; until one is recorded the
-        # item waits for it. With `match = "any"` a sign-off is one alternative among the
-        # checks; otherwise it is required on top of them.
-        reasons[Status.PENDING] = f"awaiting {item.attest}"
-        statuses.append(Status.PENDING)
+        # With `match = "any"` a sign-off is one alternative among the checks; otherwise it
+        # is required on top of them.
+        if ledger is None:
+            signed, why = Status.PENDING, f"awaiting {item.attest}"
+        else:
+            signed, why = ledger.sign_off(item)
+        reasons[signed] = why
+        statuses.append(signed)
     status = combine(statuses, item.match) if statuses else None
     if status is None:
         status = Status.UNVERIFIED

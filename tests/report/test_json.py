@@ -184,8 +184,8 @@ def test_document_is_indented_utf8_with_trailing_newline() -> None:
 
 def test_top_level_keys_are_in_a_stable_order() -> None:
     assert list(data(every_status())) == [
-        "schema", "golive", "service", "profiles", "root", "started_at", "seconds", "scope",
-        "policy", "decision", "counts", "sections", "items", "not_evaluated",
+        "schema", "golive", "service", "profiles", "root", "source", "started_at", "seconds",
+        "scope", "policy", "decision", "counts", "sections", "items", "not_evaluated", "ledger",
     ]  # fmt: skip
 
 

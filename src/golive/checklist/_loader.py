@@ -57,6 +57,7 @@ class Checklist:
     notes: tuple[str, ...] = ()  # things worth saying that are not errors (deprecated ids)
     exclude: tuple[str, ...] = ()  # paths the review leaves out ([service] exclude)
     about: ServiceInfo | None = None  # what [service] and [targets] declare
+    version: str | None = None  # [service] version, when declared
 
     def item(self, item_id: str) -> Item | None:
         return next((item for item in self.items if item.id == item_id), None)
@@ -119,11 +120,19 @@ def load_checklist(
         profiles=checklist.profiles,
         sections=checklist.sections,
         items=checklist.items,
-        policy=Policy(unknown=spec.policy.unknown, strict=spec.policy.strict),
+        policy=Policy(
+            unknown=spec.policy.unknown,
+            strict=spec.policy.strict,
+            binding=spec.policy.binding,
+            approvers=tuple(spec.policy.approvers),
+            warn_before=parse_duration(spec.policy.warn_before),
+            max_waiver=parse_duration(spec.policy.max_waiver),
+        ),
         targets=targets,
         source=source.display if source else None,
         notes=checklist.notes,
         exclude=tuple(spec.service.exclude),
+        version=spec.service.version,
         about=ServiceInfo(
             name=checklist.service,
             liveness=spec.service.health.liveness,

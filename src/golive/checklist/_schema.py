@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from golive.model import Level, Match, UnknownPolicy
+from golive.model import Binding, Level, Match, UnknownPolicy
 from golive.thresholds import Dimension, parse_duration, parse_quantity
 
 __all__ = [
@@ -168,6 +168,7 @@ class RecoverySpec(_Strict):
 
 class ServiceSpec(_Strict):
     name: str | None = None
+    version: str | None = None  # what sign-offs bind to under `binding = "version"`
     profiles: list[str] = Field(default_factory=lambda: ["production"], min_length=1)
     # gitignore-style patterns of paths the review leaves out: test fixtures, vendored code
     exclude: list[str] = Field(default_factory=list)
@@ -178,6 +179,14 @@ class ServiceSpec(_Strict):
 class PolicySpec(_Strict):
     unknown: UnknownPolicy = UnknownPolicy.BLOCK
     strict: bool = False
+    # what a sign-off must have been made for: the service, its version, or the very commit
+    binding: Binding = Binding.SERVICE
+    # roles whose signature a waiver of a must item needs
+    approvers: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=lambda: ["approver"], min_length=1
+    )
+    warn_before: DurationText = "14d"  # sign-offs and waivers this close to their end warn
+    max_waiver: DurationText = "90d"  # longer waivers are listed as over-broad
 
 
 class TargetSpec(_Strict):

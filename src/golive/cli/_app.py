@@ -136,9 +136,11 @@ def existing_dir(path: Path) -> Path:
 
 
 def run() -> None:
-    from golive.cli import catalog, check, export, init, sbom
+    from golive.cli import catalog, check, export, gate, init, ledger, sbom
 
     check.register(app)
+    gate.register(app)
+    ledger.register(app)
     catalog.register(app)
     init.register(app)
     sbom.register(app)

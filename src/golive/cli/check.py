@@ -7,7 +7,7 @@ import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,11 @@ from golive.checks.fixtures import RunOptions
 from golive.cli._app import ExitCode, existing_dir, fail, guard, stderr
 from golive.model import Decision, Item, Kind, Review, UnknownPolicy, Verdict
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from golive.checklist import Checklist
+    from golive.ledger import Subject
+
+__all__ = ["Reviewed", "destinations", "register", "review_and_decide", "write_reports"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +129,13 @@ _Plots = Annotated[
         help="Write the charts of the checks (load tests) as SVG files into DIR.",
     ),
 ]
+_Signers = Annotated[
+    Path | None,
+    typer.Option(
+        "--signers",
+        help="Trust the signers in this file (default: .golive/signers.toml of the repository).",
+    ),
+]
 _Color = Annotated[
     bool | None,
     typer.Option(
@@ -152,6 +163,7 @@ def check(
     show_all: _All = False,
     verbose: _Verbose = False,
     plots: _Plots = None,
+    signers: _Signers = None,
     color: _Color = None,
 ) -> None:
     """Review a repository against its checklist; exit 0 on GO, 1 on NO-GO."""
@@ -160,9 +172,9 @@ def check(
             root = existing_dir(path)
             _dry_run(root, config=config, profiles=profile, items=items, targets=targets)
             raise typer.Exit(int(ExitCode.GO))
-        destinations = _destinations(formats, outputs)
+        chosen = destinations(formats, outputs)
         root = existing_dir(path)
-        review, decision = _review(
+        review, decision = review_and_decide(
             root,
             config=config,
             profiles=profile,
@@ -174,8 +186,9 @@ def check(
             options=RunOptions(
                 history=history, target_urls=_target_urls(targets), confirm_load=confirm_load
             ),
-        )
-        _write(review, decision, destinations, show_all=show_all, verbose=verbose, color=color)
+            signers=signers,
+        ).pair
+        write_reports(review, decision, chosen, show_all=show_all, verbose=verbose, color=color)
         if plots is not None:
             _plot(review, plots)
     raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
@@ -270,7 +283,7 @@ def _target_urls(given: list[str]) -> dict[str, str]:
     return urls
 
 
-def _destinations(formats: list[str], outputs: list[Path]) -> list[_Destination]:
+def destinations(formats: list[str], outputs: list[Path]) -> list[_Destination]:
     from golive.report import Format
 
     known = [f.value for f in Format]
@@ -295,7 +308,21 @@ def _destinations(formats: list[str], outputs: list[Path]) -> list[_Destination]
     return chosen
 
 
-def _review(
+@dataclass(frozen=True, kw_only=True)
+class Reviewed:
+    """A finished review, its decision, and what a decision record needs besides."""
+
+    review: Review
+    decision: Decision
+    checklist: Checklist
+    subject: Subject
+
+    @property
+    def pair(self) -> tuple[Review, Decision]:
+        return self.review, self.decision
+
+
+def review_and_decide(
     root: Path,
     *,
     config: Path | None,
@@ -306,10 +333,16 @@ def _review(
     unknown: UnknownPolicy | None,
     strict: bool | None,
     options: RunOptions,
-) -> tuple[Review, Decision]:
+    signers: Path | None = None,
+) -> Reviewed:
+    """Load the checklist and the ledger, run the review, decide: what `check` and `gate` do."""
+    from datetime import UTC, datetime
+
     from golive.checklist import load_checklist
     from golive.checks.registry import Registry
+    from golive.cli.ledger import signers_for
     from golive.gate import decide
+    from golive.ledger import Ledger, subject_of
     from golive.runner import run_review
 
     registry = Registry.discover()
@@ -333,6 +366,14 @@ def _review(
     secrets = {name: os.environ[name] for name in wanted if os.environ.get(name)}
     options = replace(options, secrets=secrets)
     select = _selector(items, checklist.items) if items else None
+    subject = subject_of(root, checklist.service, checklist.version)
+    ledger = Ledger.load(
+        root,
+        signers=signers_for(root, signers),
+        subject=subject,
+        policy=policy,
+        now=datetime.now(UTC),
+    )
     with _Progress() as progress:
         review = run_review(
             checklist,
@@ -343,8 +384,9 @@ def _review(
             jobs=jobs,
             on_event=progress.update,
             options=options,
+            ledger=ledger,
         )
-    return review, decide(review)
+    return Reviewed(review=review, decision=decide(review), checklist=checklist, subject=subject)
 
 
 def _selector(wanted: list[str], items: tuple[Item, ...]):  # type: ignore[no-untyped-def]
@@ -403,7 +445,7 @@ class _Progress:
             self._status.update(f"{event.done}/{event.total} checks done{running}")
 
 
-def _write(
+def write_reports(
     review: Review,
     decision: Decision,
     destinations: list[_Destination],

@@ -16,6 +16,7 @@ from golive.model import (
     Item,
     ItemResult,
     Kind,
+    LedgerEntry,
     Review,
 )
 from golive.report.base import RenderOptions
@@ -42,10 +43,16 @@ def to_data(review: Review, decision: Decision, *, verbose: bool = False) -> dic
         "service": review.service,
         "profiles": list(review.profiles),
         "root": review.root,
+        "source": review.source,
         "started_at": review.started_at,
         "seconds": _seconds(review.seconds),
         "scope": _kinds(review.scope),
-        "policy": {"unknown": review.policy.unknown.value, "strict": review.policy.strict},
+        "policy": {
+            "unknown": review.policy.unknown.value,
+            "strict": review.policy.strict,
+            "binding": review.policy.binding.value,
+            "approvers": list(review.policy.approvers),
+        },
         "decision": {
             "verdict": decision.verdict.value,
             "summary": decision.summary,
@@ -56,6 +63,20 @@ def to_data(review: Review, decision: Decision, *, verbose: bool = False) -> dic
         "sections": [{"id": s.id, "title": s.title, "parent": s.parent} for s in review.sections],
         "items": [_item(result, verbose=verbose) for result in review.results],
         "not_evaluated": [_not_evaluated(item) for item in review.not_evaluated],
+        "ledger": [_ledger_entry(entry) for entry in review.ledger],
+    }
+
+
+def _ledger_entry(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "kind": entry.kind,
+        "path": entry.path,
+        "state": entry.state.value,
+        "reason": entry.reason,
+        "item": entry.item,
+        "signers": list(entry.signers),
+        "expires": entry.expires,
+        "sha256": entry.digest,
     }
 
 

@@ -6,7 +6,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
-from golive.model import Blocker, CheckResult, Decision, ItemResult, Kind, Review, Status, Verdict
+from golive.model import (
+    Blocker,
+    CheckResult,
+    Decision,
+    ItemResult,
+    Kind,
+    RecordState,
+    Review,
+    Status,
+    Verdict,
+)
 from golive.report.base import RenderOptions
 
 __all__ = ["LIMIT", "STATUS_ICONS", "render"]
@@ -43,6 +53,7 @@ _BLOCKING_CAP = 20_000
 _CONDITIONS_CAP = 20_000
 _FINDINGS_CAP = 15_000
 _ITEMS_CAP = 40_000
+_RECORDS_CAP = 8_000
 _CELL = 160  # characters of text in a table cell
 _LINE = 300  # characters of text in a list line
 _FINDINGS_PER_CHECK = 10  # unless verbose
@@ -66,10 +77,11 @@ def render(review: Review, decision: Decision, options: RenderOptions) -> str:
     conditions = budget.spend(
         _CONDITIONS_CAP, lambda n: _blockers("Conditions", decision.conditions, n)
     )
+    records = budget.spend(_RECORDS_CAP, lambda n: _records(review, options, n))
     everything = budget.spend(
         _ITEMS_CAP, lambda n: _every_item(review, n) if options.show_all else ""
     )
-    parts = (header, sections, blocking, conditions, findings, everything)
+    parts = (header, sections, blocking, conditions, findings, records, everything)
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
@@ -126,6 +138,31 @@ def _section_table(review: Review, budget: int) -> str:
     rows = [_row([_cell(titles.get(top, top)), *counts(tally)]) for top, tally in tallies.items()]
     kept, more = _within(rows, budget, "sections")
     return _with_note("\n".join([head, rule, *kept, _row(["**Total**", *counts(total)])]), more)
+
+
+def _records(review: Review, options: RenderOptions, budget: int) -> str:
+    """Sign-off and waiver records that need a look: refused, expired, expiring, unused,
+    over-broad (every record with `show_all`)."""
+    shown = [e for e in review.ledger if options.show_all or e.state is not RecordState.USED]
+    if not shown:
+        return ""
+    rows = [
+        _row(
+            (
+                _cell(entry.state.value),
+                _cell(entry.kind),
+                _code(entry.item or "?", cell=True),
+                _cell(entry.reason),
+                _code(entry.path, cell=True),
+            )
+        )
+        for entry in shown
+    ]
+    head = (
+        "### Sign-offs and waivers\n\n| state | record | item | why | file |\n|---|---|---|---|---|"
+    )
+    blocks, note = _within(rows, budget - len(head) - 80, "record")
+    return _with_note(head + "\n" + "\n".join(blocks), note) if blocks else ""
 
 
 def _blockers(heading: str, blockers: Sequence[Blocker], budget: int) -> str:

@@ -21,6 +21,7 @@ from golive.model import (
     ItemResult,
     Kind,
     Level,
+    RecordState,
     Review,
     Section,
     Status,
@@ -70,9 +71,44 @@ def render(review: Review, decision: Decision, options: RenderOptions) -> str:
         by_section.setdefault(result.item.section, []).append(result)
     for top, subsections in _tree(review.sections):
         _section(console, top, subsections, by_section, options)
+    _ledger(console, review, options)
     _totals(console, review)
     _decision(console, decision)
     return out.getvalue()
+
+
+_RECORD_LOOK = {
+    RecordState.USED: ("✔", "green"),
+    RecordState.EXPIRING: ("!", "yellow"),
+    RecordState.REFUSED: ("✘", "bold red"),
+    RecordState.EXPIRED: ("⊘", "red"),
+    RecordState.UNUSED: ("○", "yellow"),
+    RecordState.OVER_BROAD: ("!", "yellow"),
+    RecordState.IGNORED: ("○", "dim"),
+}
+
+
+def _ledger(console: Console, review: Review, options: RenderOptions) -> None:
+    """The sign-off and waiver records worth a look (all of them with --all or --verbose)."""
+    everything = options.show_all or options.verbose
+    shown = [e for e in review.ledger if everything or e.state is not RecordState.USED]
+    if not shown:
+        return
+    used = len(review.ledger) - len(shown)
+    console.print()
+    title = Text("Sign-offs and waivers", style="bold")
+    if used:
+        title.append(f"  ({used} in use not listed; --all lists them)", style="dim")
+    console.print(title)
+    for entry in shown:
+        symbol, style = _RECORD_LOOK[entry.state]
+        line = Text("  ")
+        line.append(f"{symbol} {entry.state.value} ", style=style)
+        line.append(f"{entry.kind} ")
+        line.append(entry.item or "?", style="cyan")
+        line.append(f"  {entry.reason}")
+        console.print(line, overflow="fold")
+        console.print(Text(f"      {entry.path}", style="dim"), overflow="fold")
 
 
 def _tree(sections: Sequence[Section]) -> list[tuple[Section, list[Section]]]:
