@@ -36,15 +36,16 @@ pytest: $(STAMP) system-deps
 
 # The live-check tests run against real servers from Debian: nginx (TLS, headers, limits,
 # load), Prometheus (SLO queries, loaded rules), sslscan (a second opinion on TLS) and wrk (a
-# second opinion on load, and results to import).
-SYSTEM_TOOLS := /usr/sbin/nginx /usr/bin/prometheus /usr/bin/sslscan /usr/bin/wrk
+# second opinion on load, and results to import); the HTML report is opened in Debian's
+# chromium (driven by Playwright, which never downloads a browser of its own).
+SYSTEM_TOOLS := /usr/sbin/nginx /usr/bin/prometheus /usr/bin/sslscan /usr/bin/wrk /usr/bin/chromium
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do test -x $$tool || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light prometheus sslscan wrk; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light prometheus sslscan wrk chromium; \
 		else \
-			echo "make: the live-check tests need nginx, prometheus, sslscan and wrk: sudo apt-get install nginx-light prometheus sslscan wrk" >&2; exit 1; \
+			echo "make: the live-check and report tests need nginx, prometheus, sslscan, wrk and chromium: sudo apt-get install nginx-light prometheus sslscan wrk chromium" >&2; exit 1; \
 		fi; \
 	fi
 

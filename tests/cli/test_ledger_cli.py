@@ -77,7 +77,7 @@ def items(root: Path, *extra: str) -> tuple[int, dict[str, dict]]:  # type: igno
 
 
 @pytest.mark.slow
-def test_sign_off_waive_approve_gate_and_verify(repo: Path) -> None:
+def test_sign_off_waive_approve_gate_and_verify(repo: Path) -> None:  # noqa: PLR0915 -- one story, in order
     alice_key = repo.parent / "alice.pem"
     bob_key = repo.parent / "bob.pem"
     made = run(repo, "keys", "new", "--signer", "alice", "-r", "security", "-r", "approver",

@@ -136,11 +136,12 @@ def existing_dir(path: Path) -> Path:
 
 
 def run() -> None:
-    from golive.cli import catalog, check, export, gate, init, ledger, sbom
+    from golive.cli import catalog, check, export, gate, init, ledger, report, sbom
 
     check.register(app)
     gate.register(app)
     ledger.register(app)
+    report.register(app)
     catalog.register(app)
     init.register(app)
     sbom.register(app)

@@ -7,7 +7,7 @@ import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from golive.model import Decision, Item, Kind, Review, UnknownPolicy, Verdict
 if TYPE_CHECKING:
     from golive.checklist import Checklist
     from golive.ledger import Subject
+    from golive.report.baseline import Comparison
 
 __all__ = ["Reviewed", "destinations", "register", "review_and_decide", "write_reports"]
 
@@ -52,7 +53,8 @@ _Formats = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="terminal, json or markdown; FORMAT=FILE writes to a file (repeatable).",
+        help="terminal, json, markdown, sarif, junit or html; FORMAT=FILE writes to a file "
+        "(repeatable).",
     ),
 ]
 _Outputs = Annotated[
@@ -136,6 +138,15 @@ _Signers = Annotated[
         help="Trust the signers in this file (default: .golive/signers.toml of the repository).",
     ),
 ]
+_Baseline = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        metavar="REVIEW.json",
+        help="Show only what changed since this JSON report (new failures, fixed items, new "
+        "findings); the decision and exit code stay the whole review's.",
+    ),
+]
 _Color = Annotated[
     bool | None,
     typer.Option(
@@ -164,6 +175,7 @@ def check(
     verbose: _Verbose = False,
     plots: _Plots = None,
     signers: _Signers = None,
+    baseline: _Baseline = None,
     color: _Color = None,
 ) -> None:
     """Review a repository against its checklist; exit 0 on GO, 1 on NO-GO."""
@@ -174,6 +186,7 @@ def check(
             raise typer.Exit(int(ExitCode.GO))
         chosen = destinations(formats, outputs)
         root = existing_dir(path)
+        earlier = _baseline(baseline) if baseline is not None else None
         review, decision = review_and_decide(
             root,
             config=config,
@@ -188,10 +201,32 @@ def check(
             ),
             signers=signers,
         ).pair
-        write_reports(review, decision, chosen, show_all=show_all, verbose=verbose, color=color)
+        comparison = None
+        if earlier is not None and baseline is not None:
+            from golive.report.baseline import compare
+
+            comparison = compare(earlier, review, name=str(baseline))
+        write_reports(
+            review,
+            decision,
+            chosen,
+            show_all=show_all,
+            verbose=verbose,
+            color=color,
+            comparison=comparison,
+        )
         if plots is not None:
             _plot(review, plots)
     raise typer.Exit(int(ExitCode.GO if decision.verdict is Verdict.GO else ExitCode.NO_GO))
+
+
+def _baseline(path: Path) -> dict[str, Any]:
+    from golive.report.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except BaselineError as error:
+        fail(f"--baseline {error}")
 
 
 def _scope(kinds: list[Kind], live: bool) -> frozenset[Kind]:
@@ -453,6 +488,7 @@ def write_reports(
     show_all: bool,
     verbose: bool,
     color: bool | None,
+    comparison: Comparison | None = None,
 ) -> None:
     from golive.report import Format, RenderOptions, render
 
@@ -466,7 +502,9 @@ def write_reports(
             shown = console.is_terminal
             colour = color if color is not None else shown and not console.no_color
             width = console.width if shown else width
-        options = RenderOptions(color=colour, width=width, verbose=verbose, show_all=show_all)
+        options = RenderOptions(
+            color=colour, width=width, verbose=verbose, show_all=show_all, comparison=comparison
+        )
         text = render(Format(destination.format), review, decision, options)
         if destination.path is None:
             sys.stdout.write(text)

@@ -25,5 +25,17 @@ def render(fmt: Format, review: Review, decision: Decision, options: RenderOptio
             from golive.report import markdown
 
             return markdown.render(review, decision, options)
+        case Format.SARIF:
+            from golive.report import sarif
+
+            return sarif.render(review, decision, options)
+        case Format.JUNIT:
+            from golive.report import junit
+
+            return junit.render(review, decision, options)
+        case Format.HTML:
+            from golive.report import html
+
+            return html.render(review, decision, options)
         case _:
             assert_never(fmt)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from golive.model import Status
+
+if TYPE_CHECKING:
+    from golive.report.baseline import Comparison
 
 __all__ = ["SHOWN_BY_DEFAULT", "Format", "RenderOptions"]
 
@@ -18,6 +22,9 @@ class Format(enum.StrEnum):
     TERMINAL = "terminal"
     JSON = "json"
     MARKDOWN = "markdown"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    HTML = "html"
 
 
 # Item statuses listed one by one unless `show_all`; the rest are counted per section.
@@ -40,3 +47,4 @@ class RenderOptions:
     width: int = 100
     verbose: bool = False  # tracebacks of crashed checks, facts of every outcome
     show_all: bool = False  # list every item, not only the ones that need reading
+    comparison: Comparison | None = None  # `--baseline`: show what changed since then

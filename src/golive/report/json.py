@@ -20,6 +20,7 @@ from golive.model import (
     Review,
 )
 from golive.report.base import RenderOptions
+from golive.report.baseline import Comparison
 
 __all__ = ["SCHEMA", "render", "to_data"]
 
@@ -32,6 +33,8 @@ _FACT_DIGITS = 6
 def render(review: Review, decision: Decision, options: RenderOptions) -> str:
     """The review as a `golive.review/v1` JSON document, indented, ending in a newline."""
     data = to_data(review, decision, verbose=options.verbose)
+    if options.comparison is not None:
+        data["baseline"] = _comparison(options.comparison)
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -64,6 +67,26 @@ def to_data(review: Review, decision: Decision, *, verbose: bool = False) -> dic
         "items": [_item(result, verbose=verbose) for result in review.results],
         "not_evaluated": [_not_evaluated(item) for item in review.not_evaluated],
         "ledger": [_ledger_entry(entry) for entry in review.ledger],
+    }
+
+
+def _comparison(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "file": comparison.baseline,
+        "started_at": comparison.taken_at,
+        "unchanged": comparison.unchanged,
+        "dropped": list(comparison.dropped),
+        "changes": [
+            {
+                "item": c.item,
+                "kind": c.kind,
+                "before": c.before,
+                "after": c.after,
+                "new_findings": list(c.new_findings),
+                "gone_findings": list(c.gone_findings),
+            }
+            for c in comparison.changes
+        ],
     }
 
 

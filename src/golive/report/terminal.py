@@ -28,6 +28,7 @@ from golive.model import (
     Verdict,
 )
 from golive.report.base import SHOWN_BY_DEFAULT, RenderOptions
+from golive.report.baseline import Comparison
 
 __all__ = ["LOOK", "render"]
 
@@ -66,8 +67,13 @@ def render(review: Review, decision: Decision, options: RenderOptions) -> str:
         emoji=False,
     )
     _header(console, review)
+    comparison = options.comparison
+    if comparison is not None:
+        _changes_header(console, comparison)
     by_section: dict[str, list[ItemResult]] = {}
     for result in review.results:
+        if comparison is not None and comparison.of(result.item.id) is None:
+            continue
         by_section.setdefault(result.item.section, []).append(result)
     for top, subsections in _tree(review.sections):
         _section(console, top, subsections, by_section, options)
@@ -168,15 +174,31 @@ def _section(
         if sub is not None:
             console.print(Text(f"  {sub.title}", style="bold"))
             indent = "    "
+        shows_all = options.show_all or options.comparison is not None
         for result in results:
-            if options.show_all or result.status in SHOWN_BY_DEFAULT:
+            if shows_all or result.status in SHOWN_BY_DEFAULT:
                 _item(console, result, indent, options)
-        if not options.show_all:
+        if not shows_all:
             _collapsed(console, results, indent)
 
 
 def _tally(counts: Counter[Status]) -> str:
     return " ".join(f"{LOOK[s][0]}{counts[s]}" for s in LOOK if counts[s])
+
+
+def _changes_header(console: Console, comparison: Comparison) -> None:
+    tally = Counter(change.kind for change in comparison.changes)
+    parts = [f"{count} {kind}" for kind, count in tally.items()] or ["nothing changed"]
+    line = Text(f"changes since {comparison.baseline}", style="bold")
+    if comparison.taken_at:
+        line.append(f" ({comparison.taken_at})", style="dim")
+    line.append(": " + ", ".join(parts))
+    line.append(f" · {comparison.unchanged} unchanged items not shown", style="dim")
+    console.print(line, overflow="fold")
+    if comparison.dropped:
+        names = ", ".join(comparison.dropped[:_IDS_NAMED])
+        more = ", …" if len(comparison.dropped) > _IDS_NAMED else ""
+        console.print(Text(f"no longer reviewed: {names}{more}", style="dim"), overflow="fold")
 
 
 def _item(console: Console, result: ItemResult, indent: str, options: RenderOptions) -> None:
@@ -185,6 +207,12 @@ def _item(console: Console, result: ItemResult, indent: str, options: RenderOpti
     line.append(f"{result.item.id}  ", style="cyan")
     line.append(result.item.title)
     line.append(f"  [{result.item.level.value}]", style="dim")
+    change = options.comparison.of(result.item.id) if options.comparison else None
+    if change is not None:
+        was = f" (was {change.before})" if change.before else ""
+        extra = f", {len(change.new_findings)} new finding(s)" if change.new_findings else ""
+        extra += f", {len(change.gone_findings)} gone" if change.gone_findings else ""
+        line.append(f"  {change.kind}{was}{extra}", style="bold")
     console.print(line)
     detail = indent + " " * 13
     if result.status is Status.PASS and not options.verbose:
