@@ -423,3 +423,52 @@ def test_records_read_back_as_written(  # noqa: PLR0917 -- hypothesis passes the
     assert record.reason == reason  # type: ignore[union-attr]
     assert (record.signed_at, record.expires) == (signed_at, signed_at + dt.timedelta(days=days))
     assert len(record.envelope.verified_by([ALICE.key.public_key()])) == 1
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["signers", "people", "x"]),
+        st.dictionaries(
+            st.text(min_size=1, max_size=8),
+            st.one_of(
+                st.integers(),
+                st.text(max_size=30),
+                st.dictionaries(
+                    st.sampled_from(["key", "roles", "name", "until", "colour"]),
+                    st.one_of(st.text(max_size=30), st.lists(st.text(max_size=5)), st.integers()),
+                    max_size=4,
+                ),
+            ),
+            max_size=3,
+        ),
+        max_size=2,
+    )
+)
+def test_any_signers_file_is_signers_or_a_configuration_error(data: dict) -> None:  # type: ignore[type-arg]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "signers.toml"
+        path.write_text("\n".join(f"{_key(k)} = {_toml(v)}" for k, v in data.items()))
+        try:
+            signers = load_signers(path)
+        except ConfigError as error:
+            assert all(problem.file == str(path) for problem in error.problems)
+        else:
+            assert all(s.roles is not None for s in signers.people)
+
+
+def _key(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _toml(value: object) -> str:
+    """A value as TOML (inline tables and arrays; JSON's string escapes are TOML's too)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

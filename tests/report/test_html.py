@@ -540,3 +540,22 @@ def test_the_assets_cannot_end_their_element_early(name: str) -> None:
 
     asset = files("golive.report").joinpath("html", name).read_text("utf-8")
     assert "</" not in asset and "url(" not in asset and "@import" not in asset
+
+
+def test_sign_off_and_waiver_records_are_listed() -> None:
+    from golive.model import LedgerEntry, RecordState
+
+    entry = LedgerEntry(
+        kind="waiver",
+        path=".golive/waivers/w.json",
+        state=RecordState.REFUSED,
+        reason="signed by an unknown key <script>",
+        item="docker.non-root",
+        signers=(),
+        digest="0" * 64,
+    )
+    text = page(replace(every_status(), ledger=(entry,)))
+    assert '<section id="ledger"' in text and 'href="#ledger"' in text
+    assert "signed by an unknown key &lt;script&gt;" in text
+    assert "<code>.golive/waivers/w.json</code>" in text
+    assert read(text).errors == []

@@ -107,6 +107,7 @@ def render(review: Review, decision: Decision, options: RenderOptions) -> str:
         *_section_table(page),
         *_items(page),
         *_not_evaluated(review),
+        *_ledger(review),
         *_about(review),
         "</main>",
         f"<footer>Written by golive {_e(review.version)}. This page loads nothing from the "
@@ -232,6 +233,8 @@ def _contents(review: Review) -> Iterable[str]:
     links.append(("items", "Items"))
     if review.not_evaluated:
         links.append(("not-evaluated", "Not evaluated"))
+    if review.ledger:
+        links.append(("ledger", "Sign-offs and waivers"))
     links.append(("about", "About this review"))
     yield '<nav aria-label="Contents"><ul>'
     yield from (f'<li><a href="#{anchor}">{name}</a></li>' for anchor, name in links)
@@ -518,6 +521,25 @@ def _not_evaluated(review: Review) -> Iterable[str]:
         yield (
             f"<tr><td>{_code(item.id)} {_text(item.title)}</td><td>{_level(item.level)}</td>"
             f"<td>{kinds}</td></tr>"
+        )
+    yield "</tbody></table></div></section>"
+
+
+def _ledger(review: Review) -> Iterable[str]:
+    """Every sign-off and waiver record of `.golive/`, and what the review made of it."""
+    if not review.ledger:
+        return
+    yield '<section id="ledger" aria-labelledby="ledger-h">'
+    yield f'<h2 id="ledger-h">Sign-offs and waivers ({len(review.ledger)})</h2>'
+    yield '<div class="wrap"><table><thead><tr><th scope="col">State</th>'
+    yield '<th scope="col">Record</th><th scope="col">Item</th><th scope="col">Why</th>'
+    yield '<th scope="col">Signed by</th><th scope="col">File</th></tr></thead><tbody>'
+    for entry in review.ledger:
+        item = _code(entry.item) if entry.item else "?"
+        yield (
+            f"<tr><td>{_e(entry.state.value)}</td><td>{_e(entry.kind)}</td><td>{item}</td>"
+            f"<td>{_text(entry.reason)}</td><td>{_e(', '.join(entry.signers) or '—')}</td>"
+            f"<td>{_code(entry.path)}</td></tr>"
         )
     yield "</tbody></table></div></section>"
 
