@@ -109,7 +109,7 @@ def test_an_unknown_top_level_key_is_an_error_with_a_suggestion(repo: Path) -> N
     found = problems(repo, '[servce]\nname = "x"\n')
     assert found == [
         'golive.toml:1:2: unknown key "servce"; did you mean "service"?; '
-        "allowed: service, policy, targets, sections, items, checks"
+        "allowed: service, policy, targets, sections, items, checks, scanners"
     ]
 
 

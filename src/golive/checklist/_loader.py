@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from golive.checklist._schema import (
     CheckDefaultsSpec,
     ItemSpec,
     ProfileFile,
+    ScannerSpec,
     SectionSpec,
     ServiceFile,
 )
@@ -30,6 +31,7 @@ from golive.model import (
     AttestRequirement,
     CheckRef,
     Item,
+    Kind,
     Level,
     Match,
     Policy,
@@ -96,6 +98,7 @@ def load_checklist(
         builder.add_profile(name, base=base, referrer=referrer)
     if source is not None:
         builder.apply(source, spec.sections, spec.items, spec.checks)
+        builder.scanners(source, spec.scanners)
     checklist = builder.build(service=spec.service.name or _service_name(root), profiles=names)
     targets = tuple(
         Target(
@@ -246,6 +249,9 @@ class _Builder:
         self._default_where: dict[tuple[str, str], _Where] = {}
         self._default_timeouts: dict[str, float] = {}
         self._valid: dict[str, dict[str, Any]] = {}
+        # [scanners.TOOL]: per tool, the report and age it says, and item -> rules with where
+        self._scanners: dict[str, dict[str, Any]] = {}
+        self._scanner_rules: dict[tuple[str, str], tuple[list[str], _Where]] = {}
 
     def report(self, problems: list[Problem]) -> None:
         """Problems found before the builder ran; raised with the rest by `build`."""
@@ -269,6 +275,7 @@ class _Builder:
         self._stack.pop()
         self._loaded.add(key)
         self.apply(source, spec.sections, spec.items, spec.checks)
+        self.scanners(source, spec.scanners)
         for folded, target in spec.merge.items():
             if isinstance(target, str):
                 self._merge(source, folded, target)
@@ -344,6 +351,47 @@ class _Builder:
                     continue
                 draft.values[key] = value
                 draft.where[key] = (source, ("items", item_id, key))
+
+    def scanners(self, source: SourceFile, scanners: dict[str, ScannerSpec]) -> None:
+        """Another scanner's rules mapped onto items; a later file's mapping of an item (or
+        report, or age) replaces an earlier one's."""
+        for tool, spec in scanners.items():
+            settings = self._scanners.setdefault(tool, {})
+            if spec.report is not None:
+                settings["report"] = spec.report
+            if spec.max_age is not None:
+                settings["max_age"] = spec.max_age
+            for item_id, rules in spec.items.items():
+                where = (source, ("scanners", tool, "items", item_id))
+                self._scanner_rules[tool, item_id] = (rules, where)
+
+    def _scanner_refs(self, items: list[Item], problems: list[Problem]) -> list[Item]:
+        """Each item with a `scan.findings` check per scanner whose rules map onto it."""
+        if not self._scanner_rules:
+            return items
+        check = self._registry.get("scan.findings")
+        planned = self._registry.planned("scan.findings")
+        model = check.Params if check is not None else planned.Params if planned else None
+        kind = check.kind if check is not None else Kind.EVIDENCE
+        by_id = {item.id: index for index, item in enumerate(items)}
+        for (tool, item_id), (rules, where) in self._scanner_rules.items():
+            index = by_id.get(item_id)
+            if index is None:
+                hint = did_you_mean(item_id, by_id)
+                problems.append(_at(where, f'scanner {tool}: no item "{item_id}"{hint}', key=True))
+                continue
+            if model is None:
+                continue
+            given = {"tool": tool, "rules": rules, **self._scanners.get(tool, {})}
+            try:
+                params = model.model_validate(given)
+            except ValidationError as exc:
+                problems.append(_at(where, f"scanner {tool}: {exc.errors()[0]['msg']}"))
+                continue
+            item = items[index]
+            ref = CheckRef(id="scan.findings", kind=kind, params=params, planned=check is None)
+            items[index] = replace(item, checks=(*item.checks, ref))
+        return items
 
     def _check_defaults(self, source: SourceFile, check_id: str, spec: CheckDefaultsSpec) -> None:
         canonical = self._registry.canonical(check_id)
@@ -445,6 +493,7 @@ class _Builder:
             if parent is not None and parent not in self._sections:
                 self._sections[parent] = Section(id=parent, title=parent)  # implied heading
         items = [item for draft in self._drafts.values() if (item := self._item(draft, problems))]
+        items = self._scanner_refs(items, problems)
         if problems:
             # One problem per place and message (a parameter two checks share is reported
             # once), in file order.

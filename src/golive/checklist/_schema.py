@@ -31,6 +31,7 @@ __all__ = [
     "PolicySpec",
     "ProfileFile",
     "ProfileSpec",
+    "ScannerSpec",
     "SectionSpec",
     "ServiceFile",
     "ServiceSpec",
@@ -121,6 +122,17 @@ class CheckDefaultsSpec(_Strict):
     timeout: DurationText | None = None
 
 
+class ScannerSpec(_Strict):
+    """How another scanner's findings count: its rules, mapped onto the items they verify."""
+
+    report: str | None = None  # a report file, directory or glob; default: the usual places
+    max_age: DurationText | None = None  # an older report is stale
+    # item id -> the scanner's rule ids (or globs) whose findings count against that item
+    items: dict[Id, Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]] = (
+        Field(default_factory=dict)
+    )
+
+
 class ProfileSpec(_Strict):
     name: Id
     title: str
@@ -138,6 +150,7 @@ class ProfileFile(_Strict):
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
     items: RawItems = Field(default_factory=dict)
     checks: dict[Id, CheckDefaultsSpec] = Field(default_factory=dict)
+    scanners: dict[str, ScannerSpec] = Field(default_factory=dict)
     # "a" = "b": item a (inherited) is the same requirement as b and is folded into it.
     # "a" = ["b", "c"]: b and c together cover a; a's origin and level carry over to both.
     merge: dict[Id, Id | list[Id]] = Field(default_factory=dict)
@@ -209,6 +222,7 @@ class ServiceFile(_Strict):
     sections: dict[Id, SectionSpec] = Field(default_factory=dict)
     items: RawItems = Field(default_factory=dict)
     checks: dict[Id, CheckDefaultsSpec] = Field(default_factory=dict)
+    scanners: dict[str, ScannerSpec] = Field(default_factory=dict)
 
     @field_validator("targets")
     @classmethod
