@@ -127,7 +127,7 @@ def test_a_built_check_supersedes_its_planned_entry() -> None:
     registry = Registry.discover()
     assert registry.get("docker.non-root") is not None
     assert registry.planned("docker.non-root") is None
-    assert registry.planned("scan.findings") is not None
+    assert registry.planned("logging.structured") is not None
     assert "docker.non-root" not in registry.planned_checks()
 
 
