@@ -5,6 +5,7 @@ close, reset or frame their bodies in every way HTTP/1.1 allows."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -139,6 +140,60 @@ def stall(server: Nginx, *, after: float, seconds: float) -> threading.Thread:
             time.sleep(seconds)
         finally:
             os.kill(worker, signal.SIGCONT)
+
+    thread = threading.Thread(target=freeze, daemon=True)
+    thread.start()
+    return thread
+
+
+def _load_worker(pid: int) -> bool:
+    """Whether `pid` is a live load worker of this process (a spawned child)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    state, parent = stat.rsplit(")", 1)[1].split()[:2]
+    return state != "Z" and int(parent) == os.getpid() and b"spawn_main" in cmdline
+
+
+def generator_pid(timeout: float = 30.0) -> int:
+    """The pid of this process's load worker, once it exists."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and _load_worker(int(entry.name)):
+                return int(entry.name)
+        time.sleep(0.005)
+    raise TimeoutError("no load worker started")
+
+
+def freeze_generator(
+    server: Scripted, *, after: float, seconds: float, every: float | None = None
+) -> threading.Thread:
+    """Freeze the next load worker (SIGSTOP) for `seconds`, `after` seconds from the first
+    request `server` sees (the start of the run's ramp); with `every`, again and again at
+    that period until the worker exits -- a generator starved of CPU, or one that hiccups."""
+    seen = server.requests
+
+    def freeze() -> None:
+        pid = generator_pid()
+        while server.requests == seen:
+            time.sleep(0.001)
+        time.sleep(after)
+        while _load_worker(pid):
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:  # it has just exited
+                return
+            try:
+                time.sleep(seconds)
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+            if every is None:
+                return
+            time.sleep(every - seconds)
 
     thread = threading.Thread(target=freeze, daemon=True)
     thread.start()

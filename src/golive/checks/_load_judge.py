@@ -3,9 +3,10 @@ met each threshold, with enough samples to say so.
 
 Three outcomes, never a guess: a threshold broken while the generator was healthy fails; a
 threshold met by a healthy generator with enough samples passes; anything else -- the
-generator dropped or was late, the offered rate was not reached, too few samples for the
+generator was late or busy, the rate was not offered on time, too few samples for the
 percentile or the error-rate bound, a limit below what the generator can measure -- is
-`unknown` with the reason.
+`unknown` with the reason. Arrivals refused on time at the in-flight cap are the service's
+backlog, never an excuse for it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from golive.load import LoadResult
-from golive.load.result import LATE_P99, SATURATED_CPU
+from golive.load.result import LATE_P99, ON_TIME, SATURATED_CPU
 from golive.model import Status
 from golive.stats import hardest_bound
 from golive.thresholds import Threshold, describe_duration, min_samples
@@ -34,7 +35,7 @@ __all__ = [
     "worst",
 ]
 
-ACHIEVED = 0.97  # the share of the offered arrivals that must have been sent
+ACHIEVED = 0.97  # the share of the planned arrivals that must have been offered on time
 FLOOR_FACTOR = 5  # a latency limit under 5 x the dispatch lateness p99 cannot be measured
 _ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 3}
 
@@ -61,36 +62,50 @@ def ms(seconds: float) -> str:
 
 
 def generator_problems(result: LoadResult) -> list[str]:
-    """Why the run cannot vouch for what it measured: a late or busy generator, an unreached
-    rate. Dropped arrivals are not the generator's problem when it was neither late nor busy:
-    the service held `max_inflight` requests open -- see `overwhelmed`."""
+    """Why the run cannot vouch for what it measured: a late dispatch (it blurs latencies),
+    then `offer_problems`. Dropped arrivals are not the generator's problem: it refused them
+    on time because the service held `max_inflight` requests open -- see `overwhelmed`."""
     problems = []
     late = result.lateness.percentile(99) if result.lateness.count else 0.0
     if late > LATE_P99:
         problems.append(
             f"dispatch lateness p99 was {late * 1e3:.1f} ms (over {LATE_P99 * 1e3:.0f} ms)"
         )
+    return problems + offer_problems(result)
+
+
+def offer_problems(result: LoadResult) -> list[str]:
+    """Why the service may never have been asked for the rate: the generator did not offer it
+    on time, or its CPU was saturated. These put a *shortfall* in doubt; a late dispatch of a
+    few milliseconds blurs latencies, not a missing throughput or a full in-flight allowance.
+
+    Offered means handled on time: sent, or refused because `max_inflight` requests were
+    open (the service's backlog). Only arrivals the generator itself handled late count
+    against it -- a service too slow to answer never makes the generator look short."""
+    problems = []
     if result.client_cpu > SATURATED_CPU:
         problems.append(
             f"the generator used {result.client_cpu:.0%} of its CPU (over {SATURATED_CPU:.0%})"
         )
+    if result.plan_rate > 0:
+        offered = result.offered_rate if result.measured_seconds > 0 else 0.0
+        if offered < ACHIEVED * result.plan_rate:
+            late = ""
+            if result.behind:
+                late = (
+                    f" ({result.behind:,} arrivals were handled over {ON_TIME * 1e3:.0f} ms "
+                    "after they were due)"
+                )
+            problems.append(
+                f"the generator offered {offered:.0f} req/s of the "
+                f"{result.plan_rate:.0f} req/s asked{late}"
+            )
     if problems and result.dropped:
-        problems.append(f"{result.dropped:,} arrivals were dropped (the in-flight cap)")
-    # Arrivals made on schedule, sent or dropped at the in-flight cap: what was offered.
-    seconds = result.measured_seconds or 1.0
-    offered = (result.sent + result.dropped) / seconds
-    if result.plan_rate > 0 and offered < ACHIEVED * result.plan_rate:
         problems.append(
-            f"the generator offered {offered:.0f} req/s of the {result.plan_rate:.0f} req/s asked"
+            f"{result.dropped:,} arrivals were dropped (the in-flight cap), which a busy or "
+            "lagging generator may have filled itself"
         )
     return problems
-
-
-def offer_problems(result: LoadResult) -> list[str]:
-    """The generator problems that put a *shortfall* in doubt: the rate not offered, or its CPU
-    saturated. A late dispatch of a few milliseconds blurs latencies, not a missing throughput
-    or a full in-flight allowance."""
-    return [p for p in generator_problems(result) if "lateness" not in p]
 
 
 def overwhelmed(result: LoadResult, *, rate: float) -> Judgement | None:

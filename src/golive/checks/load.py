@@ -4,8 +4,10 @@ service sustains.
 Every run offers requests at a fixed arrival rate and times each from its *intended* send
 time, so a stalled service shows in the percentiles (no coordinated omission); a ramp of
 `ramp` seconds comes first and is not measured. A verdict needs a healthy generator -- the
-offered rate reached, nothing dropped, dispatch lateness p99 within 10 ms, its CPU under 90 %
--- and enough samples for each statistic; otherwise it is `unknown` and says why. Load tests
+offered rate reached on time, nothing dropped, dispatch lateness p99 within 10 ms, its CPU
+under 90 % -- and enough samples for each statistic; otherwise it is `unknown` and says why.
+Arrivals dropped on time because the service held the in-flight allowance open are no
+excuse: the service did not keep up, and that fails. Load tests
 need `consent = "load"` on the target (and, for a target marked production,
 `confirm_production = true` and `--confirm-load`); a light latency sample (no `rate`) needs
 `active`.
@@ -28,6 +30,7 @@ from golive.checks._load_judge import (
     judge_latency,
     judge_throughput,
     ms,
+    offer_problems,
     overwhelmed,
     percentiles_text,
     statuses_text,
@@ -423,7 +426,9 @@ class LoadStress(Check):
     `duration`, up to `steps` steps, stopping at the first step whose latency or error limit
     breaks. The highest step that held is the knee; it must reach `peak`. A step the
     generator could not offer ends the search: if the knee is below the peak then, the
-    result is `unknown` (the service was never asked for more).
+    result is `unknown` (the service was never asked for more). A step it offered but
+    dispatched late neither holds nor breaks, and the search goes on: a knee below the peak
+    is then `unknown` only when such a step was at the peak or above.
     """
 
     id = "load.stress"
@@ -464,29 +469,35 @@ class LoadStress(Check):
         steps: list[tuple[float, LoadResult]] = []
         reason = f"every step up to {params.steps} held"
         undecided = False
+        # Steps the generator offered but dispatched late: not held, not broken -- (rate, why)
+        unvouched: list[tuple[float, str]] = []
         for step in range(params.steps):
             step_params = params.model_copy(update={"ramp": 2.0 if step else params.ramp})
             plan = _plan(target, step_params, rate=rate, seconds=params.duration)
             result = _run(self.id, plan, limits, progress)
-            healthy = not generator_problems(result)
-            judgements = [judge_latency(result, t, healthy=healthy) for t in limits]
-            if params.error_rate is not None:
-                judgements.append(judge_error_rate(result, params.error_rate, healthy=healthy))
-            if (kept_up := overwhelmed(result, rate=rate)) is not None:
-                judgements.append(kept_up)
+            problems = generator_problems(result)
+            judgements = _step_judgements(
+                result, limits, params.error_rate, rate=rate, healthy=not problems
+            )
             status = worst(judgements)
             steps.append((rate, result))
             curve.append(
                 f"{rate:.0f} req/s: {percentiles_text(result, (50, 95, 99))}, "
                 f"errors {result.error_rate:.2%} -> {status}"
             )
-            if status is Status.FAIL or (result.aborted and healthy):
+            if status is Status.FAIL or (result.aborted and not problems):
                 reason = "; ".join(j.name for j in judgements if j.status is Status.FAIL)
                 reason = f"{rate:.0f} req/s broke {reason or result.aborted}"
                 break
-            if not healthy:
-                problem = generator_problems(result)[0]
-                reason = f"the generator could not vouch for {rate:.0f} req/s ({problem})"
+            if problems and not offer_problems(result) and not result.aborted:
+                # Late, not short: the rate was offered, so the next step still asks for more,
+                # and a break above it settles what this step could not.
+                unvouched.append((rate, problems[0]))
+                reason = f"every step up to {params.steps} held or was not vouched for"
+                rate *= params.factor
+                continue
+            if problems:
+                reason = f"the generator could not vouch for {rate:.0f} req/s ({problems[0]})"
                 undecided = True
                 break
             if status is Status.UNKNOWN:
@@ -495,38 +506,83 @@ class LoadStress(Check):
                 break
             knee = rate
             rate *= params.factor
-        facts: dict[str, str | int | float | bool] = {
-            "peak": peak,
-            "knee": round(knee, 1) if knee is not None else 0.0,
-            "steps": len(curve),
-        }
-        observed = " | ".join(curve)
-        required = f"sustainable at {peak:g} req/s or more"
-        charts = (_stress_chart(steps),)
-        if knee is not None and knee >= peak:
-            summary = f"sustains {knee:.0f} req/s (peak {peak:g}); {reason}"
-            return Outcome(
-                status=Status.PASS,
-                summary=summary,
-                observed=observed,
-                required=required,
-                facts=facts,
-                charts=charts,
-            )
-        status = Status.UNKNOWN if undecided else Status.FAIL
-        held = f"{knee:.0f} req/s" if knee is not None else "no step"
-        summary = (
-            f"the highest sustainable rate is {held}, under the peak of {peak:g} req/s: {reason}"
+        # A step at the peak or above that might have held leaves a knee under the peak open.
+        doubtful = [(r, problem) for r, problem in unvouched if r >= peak]
+        if doubtful and not undecided:
+            r, problem = doubtful[0]
+            reason = f"the generator could not vouch for {r:.0f} req/s ({problem}); {reason}"
+            undecided = True
+        return _stress_outcome(
+            self.id,
+            path,
+            peak=peak,
+            knee=knee,
+            reason=reason,
+            undecided=undecided,
+            steps=steps,
+            curve=curve,
         )
+
+
+def _stress_outcome(
+    check: str,
+    path: str,
+    *,
+    peak: float,
+    knee: float | None,
+    reason: str,
+    undecided: bool,
+    steps: Sequence[tuple[float, LoadResult]],
+    curve: Sequence[str],
+) -> Outcome:
+    """Pass when the knee reaches the peak; otherwise fail, or `unknown` when undecided."""
+    facts: dict[str, str | int | float | bool] = {
+        "peak": peak,
+        "knee": round(knee, 1) if knee is not None else 0.0,
+        "steps": len(curve),
+    }
+    observed = " | ".join(curve)
+    required = f"sustainable at {peak:g} req/s or more"
+    charts = (_stress_chart(steps),)
+    if knee is not None and knee >= peak:
+        summary = f"sustains {knee:.0f} req/s (peak {peak:g}); {reason}"
         return Outcome(
-            status=status,
+            status=Status.PASS,
             summary=summary,
             observed=observed,
             required=required,
             facts=facts,
-            findings=(Finding(message=summary, rule=self.id, fingerprint=f"{self.id}:{path}"),),
             charts=charts,
         )
+    status = Status.UNKNOWN if undecided else Status.FAIL
+    held = f"{knee:.0f} req/s" if knee is not None else "no step"
+    summary = f"the highest sustainable rate is {held}, under the peak of {peak:g} req/s: {reason}"
+    return Outcome(
+        status=status,
+        summary=summary,
+        observed=observed,
+        required=required,
+        facts=facts,
+        findings=(Finding(message=summary, rule=check, fingerprint=f"{check}:{path}"),),
+        charts=charts,
+    )
+
+
+def _step_judgements(
+    result: LoadResult,
+    limits: Sequence[Threshold],
+    error_rate: Threshold | None,
+    *,
+    rate: float,
+    healthy: bool,
+) -> list[Judgement]:
+    """One stress step's verdicts: its latency and error limits, and whether it kept up."""
+    judgements = [judge_latency(result, t, healthy=healthy) for t in limits]
+    if error_rate is not None:
+        judgements.append(judge_error_rate(result, error_rate, healthy=healthy))
+    if (kept_up := overwhelmed(result, rate=rate)) is not None:
+        judgements.append(kept_up)
+    return judgements
 
 
 def _stress_chart(steps: Sequence[tuple[float, LoadResult]]) -> Chart:

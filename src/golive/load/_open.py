@@ -1,5 +1,7 @@
 """The open model in one worker: its share of the arrivals, each dispatched when it is due,
-whatever the server does; beyond the in-flight cap, dropped and counted."""
+whatever the server does; beyond the in-flight cap, dropped and counted. An arrival handled
+more than ON_TIME after it was due, sent or dropped, is counted `behind`: the generator's own
+lag, not offered at its time."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from multiprocessing.connection import Connection as Pipe
 
 from golive.load._runs import Job, Run, perf
 from golive.load.client import Connection
+from golive.load.result import ON_TIME
 
 __all__ = ["OpenRun"]
 
@@ -61,6 +64,8 @@ class OpenRun(Run):
         s = min(int(t - self.m0), self.n - 1) if measured else -1
         if s >= 0:
             self.offered[s] += 1
+            if now - t > ON_TIME:
+                self.behind += 1
         if self.inflight >= self.cap:
             if s >= 0:
                 self.dropped[s] += 1

@@ -77,6 +77,7 @@ class Run:
         self.statuses = [0] * 1000  # by status code
         self.kinds = dict.fromkeys(ERROR_KINDS, 0)
         self.unfinished = 0
+        self.behind = 0  # open model: measured arrivals handled later than ON_TIME
         self.lateness = Latencies()
         self.late: list[float] = []  # dispatch lateness since the last sweep
         low, high = job.expected
@@ -272,6 +273,7 @@ class Run:
                     "sent": sum(self.offered) - sum(self.dropped),
                     "completed": sum(self.completed),
                     "dropped": sum(self.dropped),
+                    "behind": self.behind,
                     "ok": sum(n for code, n in statuses.items() if self.low <= code <= self.high),
                     "statuses": statuses,
                     "errors": self.kinds,

@@ -394,6 +394,7 @@ def _result(
         statuses=dict(sorted(statuses.items())),
         errors=errors,
         dropped=sum(part["dropped"] for part in totals),
+        behind=sum(part["behind"] for part in totals),
         latency=timeline.latency,
         lateness=lateness,
         timeline=tuple(timeline.seconds),

@@ -3,6 +3,11 @@
 Every count covers the measured phase only (warm-up excluded), by each request's intended send
 time. `saturated` lists the reasons the generator itself, not the service, may have set the
 numbers: a result with any reason is no evidence either way.
+
+An arrival is offered when the generator handles it on time (within ON_TIME of its due
+instant): it sends it, or it refuses it because `max_inflight` requests are still open -- the
+service's backlog, not the generator's. An arrival handled later than that (`behind`) was not
+offered at its time: the generator's own lag (CPU starvation, a stalled event loop).
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ from typing import Any
 
 from golive.load.histogram import Latencies
 
-__all__ = ["ERROR_KINDS", "LATE_P99", "SATURATED_CPU", "LoadResult", "Second"]
+__all__ = ["ERROR_KINDS", "LATE_P99", "ON_TIME", "SATURATED_CPU", "LoadResult", "Second"]
 
 ERROR_KINDS = ("timeout", "connect", "reset", "protocol", "status")
 LATE_P99 = 0.010  # seconds: a dispatch lateness p99 above this means the schedule slipped
 SATURATED_CPU = 0.90  # the generator's processes were this busy: it may have been the bottleneck
+# seconds: an arrival handled (sent, or refused at the in-flight cap) later than this after it
+# was due was not offered on time -- the generator's own lag. Ten times LATE_P99: a scheduling
+# hiccup blurs latencies without changing the rate the service was asked for.
+ON_TIME = 0.100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +67,17 @@ class LoadResult:
     unfinished: int = 0  # requests still open when an aborted run stopped (no outcome)
     connections: int = 0  # connections opened in all
     event_loop: str = "asyncio"  # "uvloop" when it was installed
+    behind: int = 0  # arrivals handled (sent or dropped) more than ON_TIME after they were due
+
+    @property
+    def on_time(self) -> int:
+        """Arrivals offered on time: sent, or refused at the in-flight cap, within ON_TIME."""
+        return max(0, self.sent + self.dropped - self.behind)
+
+    @property
+    def offered_rate(self) -> float:
+        """Arrivals offered on time per second of the measured phase (NaN: no phase)."""
+        return self.on_time / self.measured_seconds if self.measured_seconds > 0 else math.nan
 
     @property
     def achieved_rate(self) -> float:
@@ -88,6 +108,11 @@ class LoadResult:
             reasons.append(
                 f"dispatch lateness p99 was {late * 1e3:.1f} ms (over {LATE_P99 * 1e3:.0f} ms)"
             )
+        if self.behind:
+            what = "1 arrival was" if self.behind == 1 else f"{self.behind} arrivals were"
+            reasons.append(
+                f"{what} not offered on time (dispatch lateness over {ON_TIME * 1e3:.0f} ms)"
+            )
         if self.client_cpu > SATURATED_CPU:
             reasons.append(
                 f"the generator used {self.client_cpu:.0%} of its CPU (over {SATURATED_CPU:.0%})"
@@ -109,6 +134,7 @@ class LoadResult:
             "completed": self.completed,
             "ok": self.ok,
             "dropped": self.dropped,
+            "behind": self.behind,
             "errors": dict(self.errors),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "latency_p50": number(self.latency.percentile(50)),
