@@ -13,6 +13,7 @@ when the review ends. Exit status: golive's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -123,6 +124,7 @@ class Ingress:
         self.context.load_cert_chain(chain, key)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.servers: list[asyncio.Server] = []
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -165,13 +167,31 @@ class Ingress:
                     raise SystemExit(f"127.0.0.1:{port} is taken; the demo needs it free")
 
         async def serve() -> None:
-            await asyncio.start_server(self._tls, "127.0.0.1", self.https_port, ssl=self.context)
-            await asyncio.start_server(self._redirect, "127.0.0.1", self.http_port)
+            self.servers = [
+                await asyncio.start_server(
+                    self._tls, "127.0.0.1", self.https_port, ssl=self.context
+                ),
+                await asyncio.start_server(self._redirect, "127.0.0.1", self.http_port),
+            ]
 
         self.thread.start()
         asyncio.run_coroutine_threadsafe(serve(), self.loop).result(timeout=10)
 
     def stop(self) -> None:
+        async def shutdown() -> None:
+            # Connections still open (keep-alive clients of the review) end here, so no
+            # task is left pending when the loop stops.
+            for server in self.servers:
+                server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        # What is cut off mid-connection at exit is expected, not worth a traceback.
+        self.loop.call_soon_threadsafe(self.loop.set_exception_handler, lambda loop, context: None)
+        with contextlib.suppress(TimeoutError, RuntimeError):
+            asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
 
