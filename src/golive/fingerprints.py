@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 
-from golive.model import Finding
+from golive.model import Finding, ItemResult, Status
 
-__all__ = ["finding_fingerprint"]
+__all__ = ["finding_fingerprint", "open_findings"]
 
 
 def finding_fingerprint(check: str, finding: Finding) -> str:
@@ -24,3 +24,14 @@ def finding_fingerprint(check: str, finding: Finding) -> str:
     path = finding.location.path if finding.location is not None else ""
     identity = f"{check}\0{finding.rule or ''}\0{path}\0{finding.message}"
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def open_findings(result: ItemResult) -> dict[str, set[str]]:
+    """Per check of the item that neither passed nor was not applicable, the fingerprints of
+    its findings (an empty set for a check that failed without any): what a waiver must
+    cover and what a baseline compares."""
+    return {
+        check.check: {f.fingerprint for f in check.outcome.findings if f.fingerprint}
+        for check in result.checks
+        if check.outcome.status not in {Status.PASS, Status.NOT_APPLICABLE}
+    }

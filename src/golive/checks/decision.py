@@ -43,11 +43,11 @@ class DecisionRecord(Check):
     def run(self, params: DecisionRecordParams, root: Path, service: ServiceInfo) -> Outcome:
         from golive.ledger import load_signers
         from golive.ledger.decision import verify
-        from golive.ledger.subject import git_commit
+        from golive.ledger.subject import head_commit
 
         folder = root / DECISIONS_DIR
         files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        head, _ = git_commit(root)
+        head = head_commit(root)
         if head is None:
             raise Unknown("not a git work tree: no commit to hold a decision record against")
         if not files:

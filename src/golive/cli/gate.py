@@ -98,7 +98,7 @@ def gate(
     with guard(verbose=verbose):
         from golive.cli.ledger import load_key
         from golive.ledger.decision import checklist_digest, decision_record
-        from golive.ledger.subject import git_commit
+        from golive.ledger.subject import has_changes
 
         root = existing_dir(path)
         chosen = destinations(formats, outputs)
@@ -119,12 +119,11 @@ def gate(
             done.review, done.decision, chosen, show_all=show_all, verbose=verbose, color=color
         )
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        _, dirty = git_commit(root)
         envelope = decision_record(
             done.review,
             done.decision,
             subject=done.subject,
-            dirty=dirty,
+            dirty=has_changes(root),
             checklist_digest=checklist_digest(done.checklist),
             key=private,
             now=now,
@@ -183,7 +182,7 @@ def verify_decision(
     with guard():
         from golive.cli.ledger import signers_for
         from golive.ledger.decision import verify
-        from golive.ledger.subject import git_commit
+        from golive.ledger.subject import head_commit
 
         root = existing_dir(repo)
         try:
@@ -198,7 +197,7 @@ def verify_decision(
                 fail(f"--review {review}: not a readable JSON report ({error})")
         wanted = commit
         if commit == "HEAD":
-            wanted, _ = git_commit(root)
+            wanted = head_commit(root)
             if wanted is None:
                 fail(f"--commit HEAD: {root} is not a git work tree")
         result = verify(

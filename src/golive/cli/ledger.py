@@ -97,7 +97,6 @@ def keys_new(
         from golive.ledger.keys import (
             KeyFileError,
             key_id,
-            load_private_key,
             new_private_key,
             private_key_pem,
             public_key_text,
@@ -108,7 +107,7 @@ def keys_new(
             fail(f'--signer "{signer}": use letters, digits, ".", "_" or "-"')
         try:
             if from_ssh is not None:
-                key = load_private_key(from_ssh, _passphrase(from_ssh, ask=False))
+                key = _private_key(from_ssh, ask=False)
                 where = from_ssh
             else:
                 where = out or _default_key_path()
@@ -136,7 +135,6 @@ def keys_show(key: Annotated[Path, typer.Argument(help="A private or public key 
         from golive.ledger.keys import (
             KeyFileError,
             key_id,
-            load_private_key,
             parse_public_key,
             public_key_text,
         )
@@ -147,7 +145,7 @@ def keys_show(key: Annotated[Path, typer.Argument(help="A private or public key 
             fail(f"{key}: {error.strerror or error}")
         try:
             if "PRIVATE KEY" in text:
-                public = load_private_key(key, _passphrase(key, ask=True)).public_key()
+                public = _private_key(key, ask=True).public_key()
             else:
                 public = parse_public_key(text)
         except KeyFileError as error:
@@ -178,36 +176,19 @@ def _add_signer(root: Path, handle: str, entry: str, keyid: str) -> None:
     stderr.print(f"golive: added {handle} to {SIGNERS_FILE}; commit it for review", markup=False)
 
 
-def _passphrase(path: Path, *, ask: bool) -> bytes | None:
+def _private_key(path: Path, *, ask: bool) -> Ed25519PrivateKey:
+    """The private key at `path`. An encrypted one takes its passphrase from
+    GOLIVE_KEY_PASSPHRASE, or, when `ask`, from a prompt on a terminal."""
+    from golive.ledger.keys import EncryptedKeyError, load_private_key
+
     given = os.environ.get("GOLIVE_KEY_PASSPHRASE")
-    if given:
-        return given.encode()
     try:
-        head = path.read_bytes()[:4096]
-    except OSError:
-        return None
-    encrypted = b"ENCRYPTED" in head or _openssh_encrypted(path)
-    if encrypted and ask and sys.stdin.isatty():
-        answer: str = typer.prompt(f"passphrase for {path}", hide_input=True)
-        return answer.encode()
-    return None
-
-
-def _openssh_encrypted(path: Path) -> bool:
-    import base64
-
-    try:
-        text = path.read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return False
-    if "BEGIN OPENSSH PRIVATE KEY" not in text:
-        return False
-    body = "".join(line for line in text.splitlines() if not line.startswith("-----"))
-    try:
-        blob = base64.b64decode(body)
-    except ValueError:
-        return False
-    return b"none" not in blob[15:40]  # the cipher name follows the magic "openssh-key-v1\0"
+        return load_private_key(path, given.encode() if given else None)
+    except EncryptedKeyError:
+        if given or not ask or not sys.stdin.isatty():
+            raise
+    answer: str = typer.prompt(f"passphrase for {path}", hide_input=True)
+    return load_private_key(path, answer.encode())
 
 
 def _new_passphrase() -> bytes:
@@ -224,13 +205,13 @@ def _new_passphrase() -> bytes:
 
 def load_key(key: Path | None) -> Ed25519PrivateKey:
     """The signing key the person named, or GOLIVE_KEY's; a clear exit 2 otherwise."""
-    from golive.ledger.keys import KeyFileError, load_private_key
+    from golive.ledger.keys import KeyFileError
 
     path = key or (Path(os.environ["GOLIVE_KEY"]) if os.environ.get("GOLIVE_KEY") else None)
     if path is None:
         fail("no signing key: give --key FILE or set GOLIVE_KEY (make one: golive keys new)")
     try:
-        return load_private_key(path, _passphrase(path, ask=True))
+        return _private_key(path, ask=True)
     except KeyFileError as error:
         fail(str(error))
 
@@ -333,7 +314,7 @@ def attest(
     service at this commit and version, valid until it expires."""
     with guard():
         from golive.ledger.records import sign_off_envelope
-        from golive.ledger.subject import git_commit, subject_of
+        from golive.ledger.subject import has_changes, subject_of
         from golive.thresholds import parse_duration
 
         root = existing_dir(repo)
@@ -381,8 +362,7 @@ def attest(
             f"{item}--{signer.handle}--{_stamp(now)}.json",
             envelope.to_json(),
         )
-        _, dirty = git_commit(root)
-        if dirty:
+        if has_changes(root):
             stderr.print(
                 "golive: note: the work tree has uncommitted changes; the sign-off names "
                 f"commit {(subject.commit or '?')[:12]}",

@@ -10,7 +10,7 @@ record of a GO / NO-GO decision.
 from golive.ledger.ledger import ATTESTATIONS_DIR, WAIVERS_DIR, Judged, Ledger, judge
 from golive.ledger.records import RecordError, SignOff, Subject, Waiver, parse_record
 from golive.ledger.signers import SIGNERS_FILE, Signer, Signers, load_signers
-from golive.ledger.subject import git_commit, subject_of
+from golive.ledger.subject import has_changes, head_commit, subject_of
 
 __all__ = [
     "ATTESTATIONS_DIR",
@@ -24,7 +24,8 @@ __all__ = [
     "Signers",
     "Subject",
     "Waiver",
-    "git_commit",
+    "has_changes",
+    "head_commit",
     "judge",
     "load_signers",
     "parse_record",

@@ -21,7 +21,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from golive.ledger._encoding import canonical, sha256
 from golive.ledger.dsse import IN_TOTO, Envelope, EnvelopeError
-from golive.ledger.records import DECISION_TYPE, STATEMENT_TYPE, Subject, format_time, statement
+from golive.ledger.records import (
+    DECISION_TYPE,
+    STATEMENT_TYPE,
+    RecordError,
+    Subject,
+    format_time,
+    statement,
+    subject_from,
+)
 from golive.ledger.signers import Signer, Signers
 from golive.model import Decision, LedgerEntry, Review
 
@@ -142,7 +150,11 @@ def verify(
     ):
         return Verification(problems=(*problems, f"the payload is not a {DECISION_TYPE} Statement"))
     predicate: dict[str, Any] = data["predicate"]
-    subject = _subject(data.get("subject"), problems)
+    subject: Subject | None = None
+    try:
+        subject = subject_from(data.get("subject"))
+    except RecordError as error:
+        problems.append(str(error))
     signed_by = _signatures(envelope, signers, roles, allow_unsigned, problems)
     verdict = predicate.get("verdict")
     blocking = predicate.get("blocking")
@@ -181,27 +193,6 @@ def verify(
         if isinstance(predicate.get("decidedAt"), str)
         else None,
         notes=tuple(notes),
-    )
-
-
-def _subject(subjects: object, problems: list[str]) -> Subject | None:
-    if not isinstance(subjects, list) or len(subjects) != 1 or not isinstance(subjects[0], dict):
-        problems.append("the record must have exactly one subject, the service")
-        return None
-    entry = subjects[0]
-    digest = entry.get("digest")
-    annotations = entry.get("annotations")
-    digest = digest if isinstance(digest, dict) else {}
-    annotations = annotations if isinstance(annotations, dict) else {}
-    name = entry.get("name")
-    if not isinstance(name, str) or not name:
-        problems.append("the subject has no name")
-        return None
-    commit, version = digest.get("gitCommit"), annotations.get("version")
-    return Subject(
-        service=name,
-        commit=commit if isinstance(commit, str) else None,
-        version=version if isinstance(version, str) else None,
     )
 
 

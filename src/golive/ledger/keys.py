@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
+    "EncryptedKeyError",
     "KeyFileError",
     "key_id",
     "load_private_key",
@@ -30,6 +31,10 @@ __all__ = [
 
 class KeyFileError(ValueError):
     """A key cannot be read or used; the message says why and what to do."""
+
+
+class EncryptedKeyError(KeyFileError):
+    """The key is encrypted and no passphrase was given."""
 
 
 def new_private_key() -> Ed25519PrivateKey:
@@ -103,8 +108,9 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
         else:
             key = serialization.load_pem_private_key(data, passphrase)
     except TypeError as error:  # a passphrase is missing, or given for a plain key
-        hint = "it is encrypted: give its passphrase" if passphrase is None else str(error)
-        raise KeyFileError(f"{path}: {hint}") from None
+        if passphrase is None:
+            raise EncryptedKeyError(f"{path}: it is encrypted: give its passphrase") from None
+        raise KeyFileError(f"{path}: {error}") from None
     except ValueError as error:
         raise KeyFileError(f"{path}: not a usable private key ({error})") from None
     except ImportError:

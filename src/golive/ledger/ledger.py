@@ -15,10 +15,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from golive.fingerprints import open_findings
 from golive.ledger._encoding import sha256
-from golive.ledger.records import RecordError, SignOff, Subject, Waiver, parse_record
+from golive.ledger.records import (
+    RecordError,
+    SignOff,
+    Subject,
+    Waiver,
+    format_time,
+    parse_record,
+)
 from golive.ledger.signers import Signer, Signers
 from golive.model import (
+    AttestRequirement,
     Binding,
     Item,
     ItemResult,
@@ -28,7 +37,7 @@ from golive.model import (
     RecordState,
     Status,
 )
-from golive.thresholds import parse_duration
+from golive.thresholds import describe_duration, parse_duration
 
 __all__ = ["ATTESTATIONS_DIR", "WAIVERS_DIR", "Judged", "Ledger", "judge", "read_records"]
 
@@ -158,31 +167,22 @@ class Ledger:
         """The status the item's sign-off requirement gives it, with the reason."""
         requirement = item.attest
         assert requirement is not None
-        allowed = dt.timedelta(seconds=parse_duration(requirement.expires))
-        usable: list[tuple[dt.datetime, SignOff, Judged]] = []
+        usable: list[tuple[dt.datetime, SignOff]] = []
         problems: list[str] = []
         for entry in self._for(item.id, SignOff):
             record = entry.record
             assert isinstance(record, SignOff)
-            if entry.problem is not None:
-                problems.append(f"{entry.path}: {entry.problem}")
+            problem = entry.problem or _unfit(entry, record, requirement)
+            if problem is not None:
+                problems.append(f"{entry.path}: {problem}")
                 continue
-            qualified = [s for s in entry.signers if requirement.role in s.roles]
-            if record.role != requirement.role or not qualified:
-                names = ", ".join(s.handle for s in entry.signers)
-                problems.append(
-                    f"{entry.path}: signed by {names}, who lacks the {requirement.role} role"
-                    if not qualified
-                    else f"{entry.path}: signed off as {record.role}, not {requirement.role}"
-                )
-                continue
-            usable.append((min(record.expires, record.signed_at + allowed), record, entry))
+            usable.append((_holds_until(record, requirement), record))
         if not usable:
             reason = f"awaiting {requirement}"
             if problems:
                 reason += f"; {len(problems)} record(s) refused: " + "; ".join(problems)
             return Status.PENDING, reason
-        ends, record, entry = max(usable, key=lambda u: u[0])
+        ends, record = max(usable, key=lambda u: u[0])
         who = f"{record.signer} ({record.role})"
         if ends <= self.now:
             return Status.EXPIRED, f"the sign-off by {who} expired on {ends:%Y-%m-%d}; renew it"
@@ -319,12 +319,10 @@ class Ledger:
         requirement = result.item.attest
         if requirement is None:
             return RecordState.UNUSED, f"the item {record.item} takes no sign-off"
-        if record.role != requirement.role or not any(
-            requirement.role in s.roles for s in entry.signers
-        ):
-            return RecordState.REFUSED, f"the item needs a sign-off by {requirement.role}"
-        allowed = dt.timedelta(seconds=parse_duration(requirement.expires))
-        ends = min(record.expires, record.signed_at + allowed)
+        problem = _unfit(entry, record, requirement)
+        if problem is not None:
+            return RecordState.REFUSED, problem
+        ends = _holds_until(record, requirement)
         if ends <= self.now:
             return RecordState.EXPIRED, f"expired on {ends:%Y-%m-%d}"
         left = ends - self.now
@@ -334,9 +332,6 @@ class Ledger:
 
     def _entry(self, entry: Judged, state: RecordState, reason: str) -> LedgerEntry:
         record = entry.record
-        expires = None
-        if record is not None:
-            expires = record.expires.strftime("%Y-%m-%dT%H:%M:%SZ")
         return LedgerEntry(
             kind="waiver" if entry.kind == "waiver" else "sign-off",
             path=entry.path,
@@ -344,12 +339,28 @@ class Ledger:
             reason=reason,
             item=record.item if record is not None else None,
             signers=tuple(s.handle for s in entry.signers),
-            expires=expires,
+            expires=format_time(record.expires) if record is not None else None,
             digest=entry.digest,
         )
 
     def _for(self, item: str, kind: type[SignOff] | type[Waiver]) -> list[Judged]:
         return [e for e in self.judged if isinstance(e.record, kind) and e.record.item == item]
+
+
+def _unfit(entry: Judged, record: SignOff, requirement: AttestRequirement) -> str | None:
+    """Why a valid sign-off record does not meet the item's requirement, or None."""
+    if not any(requirement.role in s.roles for s in entry.signers):
+        names = ", ".join(s.handle for s in entry.signers)
+        return f"signed by {names}, who lacks the {requirement.role} role"
+    if record.role != requirement.role:
+        return f"signed off as {record.role}, not {requirement.role}"
+    return None
+
+
+def _holds_until(record: SignOff, requirement: AttestRequirement) -> dt.datetime:
+    """The earlier of the record's own end and the longest the item allows a sign-off."""
+    allowed = dt.timedelta(seconds=parse_duration(requirement.expires))
+    return min(record.expires, record.signed_at + allowed)
 
 
 def _waiver(entry: Judged) -> Waiver:
@@ -360,15 +371,8 @@ def _waiver(entry: Judged) -> Waiver:
 def _open_findings(result: ItemResult) -> dict[str, set[str]] | None:
     """The fingerprints of the findings of each check that did not pass; None when a check
     failed without any finding (only a waiver of the whole item can cover that)."""
-    pending: dict[str, set[str]] = {}
-    for check in result.checks:
-        if check.outcome.status in _FINE:
-            continue
-        prints = {f.fingerprint for f in check.outcome.findings if f.fingerprint}
-        if not prints:
-            return None
-        pending[check.check] = prints
-    return pending
+    pending = open_findings(result)
+    return None if any(not prints for prints in pending.values()) else pending
 
 
 def _covers(waiver: Waiver, pending: dict[str, set[str]] | None) -> tuple[bool, str]:
@@ -390,7 +394,4 @@ def _covers(waiver: Waiver, pending: dict[str, set[str]] | None) -> tuple[bool, 
 
 
 def _days(span: dt.timedelta) -> str:
-    days = span.total_seconds() / 86400
-    if days >= 1:
-        return f"{days:.0f} d"
-    return f"{max(span.total_seconds() / 3600, 0):.0f} h"
+    return describe_duration(max(span.total_seconds(), 0.0))

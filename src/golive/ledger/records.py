@@ -38,6 +38,7 @@ __all__ = [
     "parse_time",
     "sign_off_envelope",
     "statement",
+    "subject_from",
     "waiver_envelope",
 ]
 
@@ -195,7 +196,7 @@ def parse_record(text: str | bytes) -> SignOff | Waiver:
     data = _statement(envelope.payload)
     predicate_type = data["predicateType"]
     predicate = data["predicate"]
-    subject = _subject(data["subject"])
+    subject = subject_from(data["subject"])
     signed_at = parse_time(predicate.get("signedAt"), "signedAt")
     expires = parse_time(predicate.get("expires"), "expires")
     if expires <= signed_at:
@@ -243,7 +244,8 @@ def _statement(payload: bytes) -> dict[str, Any]:
     return data
 
 
-def _subject(subjects: object) -> Subject:
+def subject_from(subjects: object) -> Subject:
+    """The service a Statement's `subject` names; RecordError when it names no one service."""
     if not isinstance(subjects, list) or len(subjects) != 1 or not isinstance(subjects[0], dict):
         raise RecordError("the Statement must have exactly one subject, the service")
     entry = subjects[0]

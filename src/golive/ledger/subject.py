@@ -8,39 +8,41 @@ from pathlib import Path
 
 from golive.ledger.records import Subject
 
-__all__ = ["git_commit", "subject_of"]
+__all__ = ["has_changes", "head_commit", "subject_of"]
 
 
-def git_commit(root: Path) -> tuple[str | None, bool]:
-    """The commit checked out at `root` and whether the work tree has changes; (None, False)
-    outside git or without git."""
+def head_commit(root: Path) -> str | None:
+    """The commit checked out at `root`; None outside git or without git."""
+    found = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    return found or None
+
+
+def has_changes(root: Path) -> bool:
+    """Whether tracked files under `root` differ from the commit checked out."""
+    return bool(_git(root, "status", "--porcelain", "--untracked-files=no", "--", "."))
+
+
+def _git(root: Path, *args: str) -> str:
+    """What git prints to standard output; empty when it fails or is missing."""
     try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--verify", "-q", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        if head.returncode != 0:
-            return None, False
-        status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", "."],
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return None, False
-    return head.stdout.strip() or None, bool(status.stdout.strip())
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def subject_of(root: Path, service: str, version: str | None = None) -> Subject:
     """The subject records are checked against: the declared version wins over the one in
     Cargo.toml (`[package]`) or pyproject.toml (`[project]`)."""
-    commit, _ = git_commit(root)
-    return Subject(service=service, commit=commit, version=version or _manifest_version(root))
+    return Subject(
+        service=service, commit=head_commit(root), version=version or _manifest_version(root)
+    )
 
 
 def _manifest_version(root: Path) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from golive.fingerprints import open_findings
 from golive.model import ItemResult, Review, Status
 
 __all__ = ["BaselineError", "Change", "Comparison", "compare", "load_baseline"]
@@ -100,7 +101,7 @@ def compare(previous: Mapping[str, Any], review: Review, *, name: str) -> Compar
 
 def _change(old: Mapping[str, Any] | None, result: ItemResult) -> Change | None:
     status = result.status
-    prints = _fingerprints_now(result)
+    prints = set().union(*open_findings(result).values())
     item, title = result.item.id, result.item.title
     if old is None:
         if _RANK[status] == 0:
@@ -141,16 +142,6 @@ def _change(old: Mapping[str, Any] | None, result: ItemResult) -> Change | None:
         new_findings=tuple(new),
         gone_findings=tuple(gone),
     )
-
-
-def _fingerprints_now(result: ItemResult) -> set[str]:
-    return {
-        finding.fingerprint
-        for check in result.checks
-        if check.outcome.status not in {Status.PASS, Status.NOT_APPLICABLE}
-        for finding in check.outcome.findings
-        if finding.fingerprint
-    }
 
 
 def _fingerprints_then(old: Mapping[str, Any]) -> set[str]:
