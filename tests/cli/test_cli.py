@@ -30,6 +30,14 @@ def test_no_arguments_shows_help_and_an_unknown_flag_is_a_usage_error() -> None:
     assert "No such option" in run.stderr
 
 
+def test_help_texts_keep_their_square_brackets() -> None:
+    """Help is rendered as markup: a bracketed TOML table or task box must survive it."""
+    wide = {"COLUMNS": "240"}
+    assert "or [tool.golive] in pyproject.toml" in golive("check", "--help", env=wide).stdout
+    assert "Tick `- [x]` the tasks" in golive("report", "--help", env=wide).stdout
+    assert "(- [ ] items under headings)" in golive("import", "--help", env=wide).stdout
+
+
 @pytest.mark.slow
 @needs_cargo
 def test_the_example_is_no_go_and_names_why() -> None:

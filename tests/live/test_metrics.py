@@ -8,6 +8,8 @@ import math
 import os
 import shutil
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -537,11 +539,24 @@ def greeter() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def counted(url: str, timeout: float = 5.0) -> None:
+    """Waits until the greeter has counted a request. It records a request after writing
+    the response, so the next scrape can arrive, on another worker, before the count."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as response:
+            if b"greeter_http_requests_total{" in response.read():
+                return
+        time.sleep(0.05)
+    pytest.fail(f"{url} counted no request in {timeout} s")
+
+
 def test_greeter_metrics(greeter: str, tmp_path: Path) -> None:
     svc = service(greeter)
     assert run_check(LatencyHistogram, tmp_path, service=svc).status is Status.PASS
+    counted(greeter)
     counts = run_check(RequestCounts, tmp_path, service=svc)
-    assert counts.status is Status.PASS, counts.summary  # the first scrape counted itself
+    assert counts.status is Status.PASS, counts.summary
     process = run_check(ProcessMetrics, tmp_path, service=svc)
     assert process.status is Status.WARN  # greeter exports resident memory only
     assert "CPU" in process.summary and "file descriptors" in process.summary

@@ -66,15 +66,16 @@ def checks(
         if fmt != "terminal":
             fail(f'unknown format "{fmt}"; expected terminal, markdown or json')
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(title=f"{len(registry)} checks, {len(planned)} planned", title_justify="left")
         table.add_column("check", style="cyan", no_wrap=True)
         table.add_column("kind")
         table.add_column("title")
         for check in registry:
-            table.add_row(check.id, check.kind.value, check.title())
+            table.add_row(check.id, check.kind.value, Text(check.title()))
         for item in planned:
-            table.add_row(item.id, item.kind.value, f"[dim]planned: {item.title}[/dim]")
+            table.add_row(item.id, item.kind.value, Text(f"planned: {item.title}", style="dim"))
         stdout.print(table)
 
 
@@ -192,6 +193,7 @@ def coverage(
         if fmt != "terminal":
             fail(f'unknown format "{fmt}"; expected terminal or json')
         from rich.table import Table
+        from rich.text import Text
 
         total = sum(row.items for row in rows)
         table = Table(
@@ -205,7 +207,7 @@ def coverage(
         table.add_column("unverified (planned)", justify="right")
         for row in rows:
             table.add_row(
-                row.title,
+                Text(row.title),
                 str(row.items),
                 *(str(row.by_kind[kind] or "") for kind in _KIND_COLUMNS),
                 f"{row.unverified} ({row.planned})" if row.unverified else "",

@@ -39,7 +39,8 @@ _Config = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="The checklist file (default: PATH/golive.toml, or [tool.golive] in pyproject.toml).",
+        help="The checklist file (default: PATH/golive.toml, "
+        "or \\[tool.golive] in pyproject.toml).",
     ),
 ]
 _Profiles = Annotated[

@@ -64,7 +64,7 @@ def report(
     items: _Items = [],  # noqa: B006
     signers: _Signers = None,
 ) -> None:
-    """Tick `- [x]` the tasks of a Markdown checklist whose items pass, with a short evidence
+    """Tick `- \\[x]` the tasks of a Markdown checklist whose items pass, with a short evidence
     note, and untick the rest: the team's own checklist file becomes the live status page."""
     with guard():
         from golive.report.markdown_checklist import (
