@@ -169,6 +169,41 @@ def test_attest_and_waive_refuse_bad_input_clearly(repo: Path) -> None:
     assert "Traceback" not in no_key.stderr + typo.stderr + stranger.stderr + bad_date.stderr
 
 
+def test_waive_checks_finding_fingerprints_against_a_review(repo: Path) -> None:
+    (repo / "profile.toml").write_text(
+        PROFILE + '\n[items."docker.add"]\ntitle = "COPY, not ADD"\nsection = "launch"\n'
+        'level = "should"\nchecks = ["docker.copy-not-add"]\n'
+    )
+    (repo / "Dockerfile").write_text("FROM alpine:3.20\nADD app /app\nADD conf /conf\n")
+    key = repo.parent / "k.pem"
+    assert run(repo, "keys", "new", "--signer", "dana", "--role", "ops", "--add",
+               "--out", str(key)).returncode == 0  # fmt: skip
+    _, found = items(repo)
+    review = str(repo.parent / "review.json")
+    prints = sorted(f["fingerprint"] for c in found["docker.add"]["checks"] for f in c["findings"])
+    assert len(prints) == 2
+    waive = ("waive", "docker.add", "--reason", "r", "--expires", "7d", "--review", review)
+
+    typo = run(repo, *waive, "--finding", prints[0][:-1] + "x", key=key)
+    assert typo.returncode == 2
+    assert f"not an open finding of docker.add in {review}" in typo.stderr
+    assert prints[0] in typo.stderr and prints[1] in typo.stderr  # what it could have been
+    assert not (repo / ".golive" / "waivers").exists()
+
+    other = run(repo, *waive, "--finding", prints[0], key=key)
+    assert other.returncode == 0, other.stderr
+    assert "1 finding(s) of docker.add" in other.stdout
+
+    unchecked = run(repo, *waive[:-2], "--finding", "0123456789abcdef", key=key)
+    assert unchecked.returncode == 0
+    assert "were not checked against a review" in unchecked.stderr
+
+    missing = run(repo, "waive", "security.pentest", "--reason", "r", "--expires", "7d",
+                  "--review", str(repo / "nope.json"), key=key)  # fmt: skip
+    assert (missing.returncode, "nope.json" in missing.stderr) == (2, True)
+    assert "Traceback" not in typo.stderr + missing.stderr
+
+
 def test_verify_decision_of_a_missing_or_foreign_file(repo: Path) -> None:
     missing = run(repo, "verify-decision", "nope.json")
     assert (missing.returncode, "nope.json" in missing.stderr) == (2, True)

@@ -384,6 +384,14 @@ def waive(
             "--finding", "-f", help="Waive only this finding (its fingerprint; repeatable)."
         ),
     ] = [],  # noqa: B006 -- typer reads, never mutates, the default
+    review: Annotated[
+        Path | None,
+        typer.Option(
+            "--review",
+            help="A JSON report (golive check -f json=FILE): each --finding must be one of "
+            "ITEM's open findings there.",
+        ),
+    ] = None,
     key: _Key = None,
     repo: _Repo = Path(),
     config: _Config = None,
@@ -405,6 +413,14 @@ def waive(
         for fingerprint in findings:
             if not fingerprint.strip() or any(c.isspace() for c in fingerprint):
                 fail(f'--finding "{fingerprint}": give the fingerprint as the report shows it')
+        if review is not None:
+            _against_review(review, item, findings)
+        elif findings:
+            stderr.print(
+                "golive: note: the fingerprints were not checked against a review (--review "
+                "FILE checks them); one that matches nothing is listed as an unused waiver",
+                markup=False,
+            )
         private = load_key(key)
         signer = _signer(private, signers_for(root, signers_file))
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -438,6 +454,35 @@ def waive(
                 f"{' or '.join(sorted(approvers))} role approves it:\n"
                 f"  golive approve {path.relative_to(root)}\n"
             )
+
+
+def _against_review(path: Path, item: str, findings: list[str]) -> None:
+    """Refuses fingerprints that are not open findings of ITEM in the JSON report at PATH,
+    and says so when the waiver would have nothing to cover there."""
+    from golive.report.baseline import BaselineError, fingerprints_then, load_baseline
+
+    try:
+        report = load_baseline(path)
+    except BaselineError as error:
+        fail(f"--review {error}")
+    entry = next((e for e in report["items"] if isinstance(e, dict) and e.get("id") == item), None)
+    if entry is None:
+        fail(f"--review {path}: {item} is not in that review")
+    open_now = fingerprints_then(entry)
+    unknown = [f for f in dict.fromkeys(findings) if f not in open_now]
+    if unknown:
+        listed = ", ".join(sorted(open_now)[:12]) + (" ..." if len(open_now) > 12 else "")
+        fail(
+            f"--finding {', '.join(unknown)}: not an open finding of {item} in {path} "
+            + (f"(its open findings: {listed})" if open_now else "(it has none there)")
+        )
+    status = entry.get("status")
+    if not findings and status in {"pass", "not_applicable", "waived"}:
+        stderr.print(
+            f"golive: note: {item} is {status} in {path}; the waiver covers nothing there "
+            "and every review will list it as unused while that lasts",
+            markup=False,
+        )
 
 
 def approve(

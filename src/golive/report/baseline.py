@@ -15,7 +15,14 @@ from typing import Any, Literal
 from golive.fingerprints import open_findings
 from golive.model import ItemResult, Review, Status
 
-__all__ = ["BaselineError", "Change", "Comparison", "compare", "load_baseline"]
+__all__ = [
+    "BaselineError",
+    "Change",
+    "Comparison",
+    "compare",
+    "fingerprints_then",
+    "load_baseline",
+]
 
 ChangeKind = Literal["new failure", "fixed", "worse", "better", "findings", "new item"]
 
@@ -118,7 +125,7 @@ def _change(old: Mapping[str, Any] | None, result: ItemResult) -> Change | None:
         was = Status(str(old.get("status")))
     except ValueError:
         was = Status.UNKNOWN
-    earlier = _fingerprints_then(old)
+    earlier = fingerprints_then(old)
     new, gone = sorted(prints - earlier), sorted(earlier - prints)
     kind: ChangeKind | None = None
     if _RANK[was] == 0 and _RANK[status] > 0:
@@ -144,7 +151,9 @@ def _change(old: Mapping[str, Any] | None, result: ItemResult) -> Change | None:
     )
 
 
-def _fingerprints_then(old: Mapping[str, Any]) -> set[str]:
+def fingerprints_then(old: Mapping[str, Any]) -> set[str]:
+    """The open findings of an item of a JSON report: those of its checks that neither passed
+    nor were not applicable, as `golive.fingerprints.open_findings` counts them."""
     found: set[str] = set()
     for check in old.get("checks") or []:
         if not isinstance(check, dict) or check.get("status") in {"pass", "not_applicable"}:
