@@ -12,19 +12,15 @@ repository is left out and counted in the run's properties. docs/sarif.md has th
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gzip
 import hashlib
 import json
 import re
 import unicodedata
-import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from golive._toml_positions import locate
 from golive.checks.registry import Registry, RegistryError
 from golive.fingerprints import finding_fingerprint
 from golive.model import (
@@ -35,10 +31,10 @@ from golive.model import (
     ItemResult,
     Kind,
     Level,
-    RecordState,
     Review,
     Status,
 )
+from golive.report._places import SRCROOT, Place, inside
 from golive.report.base import RenderOptions
 
 __all__ = [
@@ -68,11 +64,9 @@ GZIP_LIMIT = 10_000_000  # bytes of the gzip-compressed file ("10 MB")
 _DESCRIPTION_LIMIT = 1024  # characters of shortDescription and fullDescription
 _NAME_LIMIT = 255  # characters of a rule's name
 
-_SRCROOT = "%SRCROOT%"
 _HOLDS = frozenset({Status.PASS, Status.NOT_APPLICABLE})
 _FAILED = frozenset({Status.FAIL, Status.EXPIRED, Status.WAIVED})  # a failure, waived or not
 _WAIVER_PREFIX = "waived: "  # how checks mark a finding their own `waive` table covers
-_USED_WAIVER = frozenset({RecordState.USED, RecordState.EXPIRING, RecordState.OVER_BROAD})
 _FAIL_LEVEL = {Level.MUST: "error", Level.SHOULD: "warning", Level.MAY: "note"}
 # Not a verified failure (a warning, or undecided): one step milder than a failure.
 _DOUBT_LEVEL = {Level.MUST: "warning", Level.SHOULD: "note", Level.MAY: "note"}
@@ -97,7 +91,6 @@ _SECURITY_CHECKS = frozenset(
         "scan.findings",
     }
 )
-_DRIVE = re.compile(r"^[A-Za-z]:")
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
@@ -146,7 +139,7 @@ class _Candidate:
 
 
 def _build(review: Review, decision: Decision) -> tuple[list[_Candidate], dict[str, Any]]:
-    place = _Place.of(review)
+    place = Place.of(review)
     rules = _Rules.of(review)
     candidates: list[_Candidate] = []
     unlocated: dict[str, int] = {}
@@ -173,7 +166,7 @@ def _build(review: Review, decision: Decision) -> tuple[list[_Candidate], dict[s
         "tool": {"driver": _driver(review, rules)},
         "invocations": [_invocation(review, decision, rules, place)],
         "originalUriBaseIds": {
-            _SRCROOT: {
+            SRCROOT: {
                 "description": {
                     "text": "The root of the repository under review; every uri is relative "
                     "to it. Where it lies on a machine is left to the reader."
@@ -243,153 +236,6 @@ def _findings_not_listed(review: Review) -> int:
             if isinstance(value, int) and not isinstance(value, bool):
                 total += value
     return total
-
-
-# --- places -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Place:
-    """Where things are: the repository root, the checklist and its items, what to hide."""
-
-    prefix: str  # the reviewed directory relative to the repository root: "" or "a/b/"
-    checklist: str | None  # relative to the reviewed directory
-    items: Mapping[str, tuple[int, int]]  # item id -> (line, column) in the checklist
-    waivers: Mapping[str, str]  # item id -> its waiver record, relative to the reviewed dir
-    hidden: _Hidden | None  # absolute paths of this machine, never written
-
-    @classmethod
-    def of(cls, review: Review) -> _Place:
-        root = Path(review.root)
-        try:
-            resolved = root.resolve()
-        except OSError:
-            resolved = root.absolute()
-        top = _work_tree(resolved)
-        prefix = (
-            "" if top is None or top == resolved else f"{resolved.relative_to(top).as_posix()}/"
-        )
-        checklist = _inside(review.source) if review.source else None
-        items = _item_lines(root / checklist) if checklist else {}
-        waivers = {
-            entry.item: path
-            for entry in review.ledger
-            if entry.kind == "waiver"
-            and entry.item is not None
-            and entry.state in _USED_WAIVER
-            and (path := _inside(entry.path)) is not None
-        }
-        roots = {str(resolved): ".", review.root: ".", str(Path.home()): "~"}
-        if top is not None:
-            roots[str(top)] = "."
-        return cls(
-            prefix=prefix,
-            checklist=checklist,
-            items=items,
-            waivers=waivers,
-            hidden=_Hidden.of(roots),
-        )
-
-    def clean(self, text: str) -> str:
-        """`text` without this machine's absolute paths (the repository's, the home folder)."""
-        return text if self.hidden is None else self.hidden.clean(text)
-
-    def file(self, path: str, line: int | None = None, column: int | None = None) -> dict[str, Any]:
-        physical: dict[str, Any] = {
-            "artifactLocation": {"uri": _uri(self.prefix + path), "uriBaseId": _SRCROOT}
-        }
-        if line is not None and line >= 1:
-            region = {"startLine": line}
-            if column is not None and column >= 1:
-                region["startColumn"] = column
-            physical["region"] = region
-        return {"physicalLocation": physical}
-
-    def item(self, item: Item) -> dict[str, Any] | None:
-        """The item's place in the checklist file, or None without a checklist."""
-        if self.checklist is None:
-            return None
-        line, column = self.items.get(item.id, (None, None))
-        location = self.file(self.checklist, line, column)
-        location["logicalLocations"] = [{"name": item.id}]
-        return location
-
-
-@functools.lru_cache(maxsize=4096)
-def _uri(path: str) -> str:
-    return urllib.parse.quote(path, safe="/")
-
-
-def _work_tree(path: Path) -> Path | None:
-    """The root of the git work tree holding `path` (GitHub reads paths from there)."""
-    for candidate in (path, *path.parents):
-        try:
-            if (candidate / ".git").exists():
-                return candidate
-        except OSError:
-            return None
-    return None
-
-
-@functools.lru_cache(maxsize=4096)  # findings share a few files: normalise each once
-def _inside(path: str) -> str | None:
-    """`path` normalised if it stays inside the reviewed directory, else None."""
-    if not path or path.startswith(("/", "\\")) or _DRIVE.match(path):
-        return None
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        elif part and part != ".":
-            parts.append(part)
-    return "/".join(parts) or None
-
-
-def _item_lines(path: Path) -> dict[str, tuple[int, int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    return {
-        key[1]: (span.key.line, span.key.column)
-        for key, span in locate(text).items()
-        if len(key) == 2 and key[0] == "items" and isinstance(key[1], str)
-    }
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Hidden:
-    """Absolute paths replaced where they appear in text: `<root>/x` by `x`, `<home>/x` by
-    `~/x`, a bare root by `.` or `~`."""
-
-    pattern: re.Pattern[str]
-    names: Mapping[str, str]
-
-    @classmethod
-    def of(cls, roots: Mapping[str, str]) -> _Hidden | None:
-        names = {
-            root.rstrip("/"): name
-            for root, name in roots.items()
-            if Path(root).is_absolute() and len(root.rstrip("/")) > 1
-        }
-        if not names:
-            return None
-        longest = sorted(names, key=len, reverse=True)
-        alternatives = "|".join(re.escape(root) for root in longest)
-        # A whole path (or its file: URL) only: not the tail of a longer name, a URL or a path.
-        pattern = re.compile(rf"(?<![\w.~:/-])(?:file://)?({alternatives})(?:(/)|(?![\w.-]))")
-        return cls(pattern=pattern, names=names)
-
-    def clean(self, text: str) -> str:
-        def name(match: re.Match[str]) -> str:
-            given = self.names[match.group(1)]
-            if match.group(2) is None:
-                return given
-            return "" if given == "." else f"{given}/"
-
-        return self.pattern.sub(name, text)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -528,7 +374,7 @@ def _clip(text: str) -> str:
 # --- results ----------------------------------------------------------------------------------
 
 
-def _results(review: Review, rules: _Rules, place: _Place) -> Iterator[_Candidate]:
+def _results(review: Review, rules: _Rules, place: Place) -> Iterator[_Candidate]:
     """Every result in checklist order; those with no place have empty `locations`."""
     for result in review.results:
         if result.status in _HOLDS:
@@ -550,7 +396,7 @@ class _Shared:
 
     result: ItemResult
     check: CheckResult
-    place: _Place
+    place: Place
     level: str
     index: int
     suffix: str  # the item, after each message
@@ -558,7 +404,7 @@ class _Shared:
     properties: dict[str, Any]
 
     @classmethod
-    def of(cls, result: ItemResult, check: CheckResult, rules: _Rules, place: _Place) -> _Shared:
+    def of(cls, result: ItemResult, check: CheckResult, rules: _Rules, place: Place) -> _Shared:
         item = result.item
         status = check.outcome.status
         return cls(
@@ -579,7 +425,7 @@ class _Shared:
 
     def finding(self, finding: Finding) -> _Candidate:
         where = finding.location
-        path = _inside(where.path) if where is not None else None
+        path = inside(where.path) if where is not None else None
         properties = dict(self.properties)
         if finding.rule:
             properties["golive/rule"] = finding.rule
@@ -638,7 +484,7 @@ _ANCHORED = {"golive/anchoredAtChecklist": True}
 _WAIVED = {"kind": "external", "status": "accepted"}
 
 
-def _suppression(result: ItemResult, check: CheckResult, place: _Place) -> dict[str, Any] | None:
+def _suppression(result: ItemResult, check: CheckResult, place: Place) -> dict[str, Any] | None:
     """How every result of the check is waived: by the check's own `waive` table covering all
     its findings, or by a waiver record of the item (in `.golive/waivers/`)."""
     if check.outcome.status is Status.WAIVED:
@@ -660,7 +506,7 @@ def _plain(text: str) -> str:
 # --- the invocation ---------------------------------------------------------------------------
 
 
-def _invocation(review: Review, decision: Decision, rules: _Rules, place: _Place) -> dict[str, Any]:
+def _invocation(review: Review, decision: Decision, rules: _Rules, place: Place) -> dict[str, Any]:
     crashed = [
         (result.item, check)
         for result in review.results
@@ -687,7 +533,7 @@ def _invocation(review: Review, decision: Decision, rules: _Rules, place: _Place
     return invocation
 
 
-def _crash(item: Item, check: CheckResult, rules: _Rules, place: _Place) -> dict[str, Any]:
+def _crash(item: Item, check: CheckResult, rules: _Rules, place: Place) -> dict[str, Any]:
     text = f"{check.check} (item {item.id}): {check.outcome.summary}"
     notification: dict[str, Any] = {"level": "error", "message": {"text": place.clean(text)}}
     if check.check in rules.index:
