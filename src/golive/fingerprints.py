@@ -28,10 +28,12 @@ def finding_fingerprint(check: str, finding: Finding) -> str:
 
 def open_findings(result: ItemResult) -> dict[str, set[str]]:
     """Per check of the item that neither passed nor was not applicable, the fingerprints of
-    its findings (an empty set for a check that failed without any): what a waiver must
-    cover and what a baseline compares."""
+    its findings, evidence aside (an empty set for a check that failed without any): what a
+    waiver must cover and what a baseline compares."""
     return {
-        check.check: {f.fingerprint for f in check.outcome.findings if f.fingerprint}
+        check.check: {
+            f.fingerprint for f in check.outcome.findings if f.fingerprint and not f.evidence
+        }
         for check in result.checks
         if check.outcome.status not in {Status.PASS, Status.NOT_APPLICABLE}
     }

@@ -126,12 +126,18 @@ class Finding:
 
     `fingerprint` identifies the finding by its content (never by its line), so a waiver
     or a baseline keeps matching when lines move. Secrets never appear in `message`.
+
+    `evidence` marks what was seen to hold (a rollout that follows the policy, a receiver
+    that pages) listed beside the problems of an outcome: the reports show it as evidence,
+    and it is never a problem: no SARIF result, nothing a waiver must cover, no new finding
+    for a baseline.
     """
 
     message: str
     location: Location | None = None
     rule: str | None = None
     fingerprint: str | None = None
+    evidence: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,7 @@ def places(outcome: Outcome) -> set[tuple[str, str]]:
     return {
         (finding.rule or "", f"{finding.location.path}:{finding.location.line}")
         for finding in outcome.findings
-        if finding.location is not None and "/" in (finding.rule or "")
+        if finding.location is not None and not finding.evidence
     }
 
 

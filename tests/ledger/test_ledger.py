@@ -331,6 +331,20 @@ def test_a_waiver_of_some_findings_leaves_the_item_failing(tmp_path: Path, signe
     assert "(a waiver covers 1 of 2 findings; 1 not waived)" in results[0].reason
 
 
+def test_evidence_beside_the_findings_needs_no_waiver(tmp_path: Path, signers) -> None:  # type: ignore[no-untyped-def]
+    """A rollout that follows the policy, listed next to the one that does not, is not a
+    problem: a waiver of the failing one's finding is enough."""
+    result = failing(NON_ROOT, "f1")
+    held = Finding(message="Rollout/api: follows the policy", fingerprint="ok1", evidence=True)
+    check = dataclasses.replace(
+        result.checks[0], outcome=_outcome(Status.FAIL, (*result.checks[0].outcome.findings, held))
+    )
+    put(tmp_path, "waivers", "w.json", waiver(ALICE, findings=("f1",)))
+    results, entries = applied(tmp_path, signers, dataclasses.replace(result, checks=(check,)))
+    assert results[0].status is Status.WAIVED
+    assert entries[0].state is RecordState.USED
+
+
 def test_an_expired_waiver_makes_the_item_expired(tmp_path: Path, signers) -> None:  # type: ignore[no-untyped-def]
     put(tmp_path, "waivers", "w.json", waiver(ALICE, signed_at=NOW - dt.timedelta(days=40)))
     results, entries = applied(tmp_path, signers, failing(NON_ROOT, "f1"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -93,6 +94,19 @@ def test_changes_are_keyed_by_item_and_fingerprint_not_line() -> None:
     assert comparison.unchanged == 2  # ops.same, and ops.moved whose finding only moved
     assert comparison.dropped == ("ops.gone",)
     assert comparison.taken_at == "2026-11-20T10:00:00+00:00"
+
+
+def test_evidence_that_appears_or_goes_is_no_change() -> None:
+    def with_evidence(done: ItemResult, message: str) -> ItemResult:
+        check = done.checks[0]
+        held = Finding(message=message, fingerprint=message, evidence=True)
+        outcome = dataclasses.replace(check.outcome, findings=(*check.outcome.findings, held))
+        return dataclasses.replace(done, checks=(dataclasses.replace(check, outcome=outcome),))
+
+    before = review(with_evidence(result("ops.same", Status.FAIL, ("s1", 10)), "a holds"))
+    after = review(with_evidence(result("ops.same", Status.FAIL, ("s1", 10)), "b holds"))
+    comparison = compare(as_json(before), after, name="before.json")
+    assert (comparison.changes, comparison.unchanged) == ((), 1)
 
 
 def test_the_terminal_shows_only_what_changed() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -299,6 +300,20 @@ def test_a_failing_check_without_findings_is_one_result_at_the_item(tmp_path: Pa
     assert line is not None and line_of(tmp_path / uri, line) == '[items."ops.unknown"]'
     (bare,) = results_of(document, "ops.fail-bare")  # not in the checklist file: no region
     assert where(bare) == ("golive.toml", None, None)
+
+
+def test_evidence_beside_the_problems_is_not_a_result(tmp_path: Path) -> None:
+    held = Finding(message="Rollout/b: holds", location=Location(path="b.yaml"), evidence=True)
+    review = every_status(tmp_path)
+    mixed = result("ops.mixed", Status.FAIL, check("demo.mixed", Status.FAIL, AT, held))
+    only = result("ops.only", Status.FAIL, check("demo.only", Status.FAIL, held))
+    review = dataclasses.replace(review, results=(*review.results, mixed, only))
+    document = sarif_of(review)
+    assert [r["message"]["text"] for r in results_of(document, "ops.mixed")] == [
+        "TODO: later — ops.mixed: Title of ops.mixed"
+    ]
+    (bare,) = results_of(document, "ops.only")  # nothing wrong was found: the check's outcome
+    assert bare["message"]["text"].startswith("it is fail — ops.only")
 
 
 def test_levels_follow_the_item_level_and_the_outcome(tmp_path: Path) -> None:

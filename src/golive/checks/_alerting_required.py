@@ -43,6 +43,7 @@ class Cover:
             message=f"{self.category}: {self.name} ({self.how})",
             location=self.location,
             rule=f"alerts.required.{self.category}",
+            evidence=True,
         )
 
 

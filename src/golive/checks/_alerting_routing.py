@@ -15,7 +15,7 @@ from golive.checks._alerting_am import (
 )
 from golive.checks._alerting_sources import unread_summary, unreadable_finding
 from golive.checks._alerting_waive import Judged, judge, waived_outcome
-from golive.checks.base import failed, passed, unknown
+from golive.checks.base import as_evidence, failed, passed, unknown
 from golive.model import Finding, Location, Outcome
 
 __all__ = ["Review", "Unit", "review_unit", "routing_outcome", "units"]
@@ -106,7 +106,7 @@ def routing_outcome(
         "unreadable": len(problems),
         **verdict.facts,
     }
-    evidence = [f for review in reviews for f in review.evidence]
+    evidence = as_evidence(f for review in reviews for f in review.evidence)
     notes = [f for review in reviews for f in review.notes]
     observed = "receivers reach: " + (", ".join(reached) or "no channel")
     if verdict.failures:

@@ -127,6 +127,7 @@ def review_slos(
                     message=f"{slo.label}: {_describe(slo)}",
                     location=slo.location,
                     rule="slo.definitions",
+                    evidence=True,
                 )
             )
     kinds = {slo.kind for slo in slos}

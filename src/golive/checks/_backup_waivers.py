@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from golive.checks.base import Facts
+from golive.checks.base import Facts, as_evidence
 from golive.model import Finding, Outcome, Status
 
 __all__ = ["Verdicts", "Waivers"]
@@ -89,7 +89,7 @@ class Verdicts:
             status, summary = Status.WAIVED, f"{failed}, all waived: {reasons}"
         else:
             status, summary = Status.PASS, passed
-        findings = [*self.failures, *self.undecided, *self.waived, *self.fine]
+        findings = [*self.failures, *self.undecided, *self.waived, *as_evidence(self.fine)]
         all_facts: dict[str, str | int | float | bool] = {
             **facts,
             "failures": len(self.failures),

@@ -97,7 +97,9 @@ def conclude(
         if status is Status.PASS:
             counts[status.value] += 1
             message = f"{subject.ref}: {subject.evidence or 'follows the policy'}"
-            passing.append(Finding(message=message, location=subject.location, rule=check_id))
+            passing.append(
+                Finding(message=message, location=subject.location, rule=check_id, evidence=True)
+            )
             continue
         if pattern is not None:
             counts[Status.WAIVED.value] += 1

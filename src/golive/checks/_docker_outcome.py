@@ -61,7 +61,7 @@ class Reporter:
 
     def note(self, message: str, where: Location) -> Finding:
         """How a file passed: listed under a passing outcome."""
-        return Finding(message=message, location=where, rule=self.rule)
+        return Finding(message=message, location=where, rule=self.rule, evidence=True)
 
     def _problem(self, severity: Severity, message: str, where: Location, key: str) -> Problem:
         return Problem(

@@ -20,6 +20,7 @@ the check is broken, and the runner marks its item `error`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
@@ -36,6 +37,7 @@ __all__ = [
     "NotApplicable",
     "Skip",
     "Unknown",
+    "as_evidence",
     "failed",
     "not_applicable",
     "passed",
@@ -180,3 +182,9 @@ failed = _ending(Status.FAIL)
 warned = _ending(Status.WARN)
 unknown = _ending(Status.UNKNOWN)
 not_applicable = _ending(Status.NOT_APPLICABLE)
+
+
+def as_evidence(findings: Iterable[Finding]) -> list[Finding]:
+    """`findings` marked as what was seen to hold: listed beside an outcome's problems, never
+    counted among them."""
+    return [dataclasses.replace(f, evidence=True) for f in findings]

@@ -322,6 +322,7 @@ def _places(stage: str, items: list[Evidence]) -> list[Finding]:
             message=f"{stage}: {item.how}",
             location=item.location,
             rule=f"ci.stage.{stage}",
+            evidence=True,
         )
         for item in _best(items)[:_PER_STAGE]
     ]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from golive.checks._live import LiveParams, finding, pinned
-from golive.checks.base import Check, Unknown, failed, passed, warned
+from golive.checks.base import Check, Unknown, as_evidence, failed, passed, warned
 from golive.model import Finding, Kind, Outcome
 from golive.probes.exposition import (
     Exposition,
@@ -180,7 +180,7 @@ class LatencyHistogram(Check):
                 f"{len(broken)} request-duration histogram series break the histogram rules",
                 observed=observed,
                 required=required,
-                findings=[*broken, *good],
+                findings=[*broken, *as_evidence(good)],
                 remediation=self.fix,
                 facts=facts,
             )

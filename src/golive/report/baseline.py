@@ -159,6 +159,10 @@ def fingerprints_then(old: Mapping[str, Any]) -> set[str]:
         if not isinstance(check, dict) or check.get("status") in {"pass", "not_applicable"}:
             continue
         for finding in check.get("findings") or []:
-            if isinstance(finding, dict) and isinstance(finding.get("fingerprint"), str):
+            if (
+                isinstance(finding, dict)
+                and isinstance(finding.get("fingerprint"), str)
+                and finding.get("evidence") is not True
+            ):
                 found.add(finding["fingerprint"])
     return found

@@ -464,7 +464,7 @@ def _findings(findings: Sequence[Finding]) -> str:
 
 
 def _finding(finding: Finding) -> str:
-    parts = ["<li>"]
+    parts = ['<li class="held"><span class="held-mark">✓</span> ' if finding.evidence else "<li>"]
     if finding.location is not None:
         parts.append(f'<code class="loc">{_e(str(finding.location))}</code> ')
     parts.append(_text(finding.message))

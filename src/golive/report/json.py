@@ -200,6 +200,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "rule": finding.rule,
         "fingerprint": finding.fingerprint,
+        "evidence": finding.evidence,
         "location": None
         if where is None
         else {"path": where.path, "line": where.line, "column": where.column},

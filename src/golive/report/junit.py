@@ -230,7 +230,8 @@ def _check(check: CheckResult, options: RenderOptions) -> list[str]:
     for finding in findings:
         where = f"{finding.location}: " if finding.location is not None else ""
         rule = f" [{finding.rule}]" if finding.rule else ""
-        lines.append(f"  {where}{finding.message}{rule}")
+        held = "✓ " if finding.evidence else ""
+        lines.append(f"  {held}{where}{finding.message}{rule}")
     hidden = len(outcome.findings) - len(findings)
     if hidden:
         lines.append(f"  … and {hidden} more (--verbose lists all)")

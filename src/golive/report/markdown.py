@@ -229,7 +229,8 @@ def _check_lines(check: CheckResult, options: RenderOptions) -> Iterable[str]:
     for finding in outcome.findings[:shown]:
         where = f"{_code(str(finding.location))} " if finding.location else ""
         rule = f" ({_code(finding.rule)})" if finding.rule else ""
-        yield f"    - {where}{_text(finding.message)}{rule}"
+        held = "✓ " if finding.evidence else ""
+        yield f"    - {held}{where}{_text(finding.message)}{rule}"
     if (hidden := len(outcome.findings) - shown) > 0:
         yield f"    - … {hidden} more findings"
     fix = (outcome.remediation or "").strip().splitlines()

@@ -2,11 +2,12 @@
 
 One run per review. Every check the review ran is a rule; every finding of a check that did
 not pass (fail, warn, error, unknown, waived) is a result at the finding's place in the
-repository, and a check that did not pass without a finding is one result at the item in the
-checklist file. An item that holds (pass) or does not apply gives no result, even when one of
-its alternative checks failed. Waived results carry a suppression. GitHub code scanning
-rejects a whole file over one result without a file, so a result with no place in the
-repository is left out and counted in the run's properties. docs/sarif.md has the details.
+repository, evidence of what held aside, and a check that did not pass without such a
+finding is one result at the item in the checklist file. An item that holds (pass) or does
+not apply gives no result, even when one of its alternative checks failed. Waived results
+carry a suppression. GitHub code scanning rejects a whole file over one result without a
+file, so a result with no place in the repository is left out and counted in the run's
+properties. docs/sarif.md has the details.
 """
 
 from __future__ import annotations
@@ -383,8 +384,9 @@ def _results(review: Review, rules: _Rules, place: Place) -> Iterator[_Candidate
             if check.outcome.status in _HOLDS or check.check not in rules.index:
                 continue
             shared = _Shared.of(result, check, rules, place)
-            if check.outcome.findings:
-                for finding in check.outcome.findings:
+            problems = [f for f in check.outcome.findings if not f.evidence]
+            if problems:
+                for finding in problems:
                     yield shared.finding(finding)
             else:
                 yield shared.outcome()

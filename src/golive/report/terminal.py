@@ -264,6 +264,8 @@ def _check(console: Console, check: CheckResult, indent: str, options: RenderOpt
     limit = None if options.verbose else _FINDINGS_SHOWN
     for finding in outcome.findings[:limit]:
         text = Text(inner)
+        if finding.evidence:
+            text.append("✓ ", style="green")
         if finding.location is not None:
             text.append(str(finding.location), style="underline")
             text.append("  ")
