@@ -23,7 +23,7 @@ from golive.checks.params import CountThreshold, Duration, DurationThreshold, Ra
 from golive.model import Finding, Kind, Outcome, Status
 from golive.probes.prometheus import Prometheus, PrometheusError, Rule
 from golive.probes.safety import Consent, ProbePolicy
-from golive.stats import clopper_pearson
+from golive.stats import clopper_pearson, hardest_bound
 from golive.thresholds import Comparator, Threshold, describe_duration, min_samples
 
 __all__ = [
@@ -307,9 +307,7 @@ class _Reader:
         if self.params.error_rate_query:
             return self._custom(goal, self.params.error_rate_query, _percent)
         counted = self._counted()
-        ratio = counted.errors / counted.total
-        low, high = clopper_pearson(counted.errors, counted.total)
-        return self._proportion(goal, ratio, (low, high), counted)
+        return self._proportion(goal, counted.errors, counted)
 
     def _availability(self, goal: _Goal) -> _Verdict:
         if self.params.availability_query:
@@ -327,9 +325,7 @@ class _Reader:
                 queries=(up,),
             )
         counted = self._counted()
-        ratio = 1 - counted.errors / counted.total
-        low, high = clopper_pearson(counted.total - counted.errors, counted.total)
-        verdict = self._proportion(goal, ratio, (low, high), counted)
+        verdict = self._proportion(goal, counted.total - counted.errors, counted)
         if scraped is None:
             return _with_note(verdict, f"no up series for job {self.job!r}", up)
         return _with_note(verdict, f"scrapes succeeded {_percent(scraped)} of the time", up)
@@ -451,10 +447,11 @@ class _Reader:
             queries=(expr,),
         )
 
-    def _proportion(
-        self, goal: _Goal, ratio: float, bounds: tuple[float, float], counted: _Requests
-    ) -> _Verdict:
-        low, high = bounds
+    def _proportion(self, goal: _Goal, count: float, counted: _Requests) -> _Verdict:
+        """Judges `count` of the counted requests against the goal: a failure on the ratio
+        itself, a pass only when the 95% bound hardest on the threshold holds too."""
+        ratio = count / counted.total
+        low, high = clopper_pearson(count, counted.total)
         show = _percent
         threshold = goal.threshold
         shown = f"{show(ratio)} of {counted.total:.0f} requests"
@@ -468,12 +465,7 @@ class _Reader:
                 queries=counted.queries,
                 notes=notes,
             )
-        worst = {
-            Comparator.LT: high,
-            Comparator.LE: high,
-            Comparator.GT: low,
-            Comparator.GE: low,
-        }.get(threshold.comparator, ratio)
+        worst = hardest_bound(threshold, count, counted.total)
         if not threshold.holds(worst):
             return _Verdict(
                 goal=goal,
