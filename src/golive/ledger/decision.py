@@ -30,7 +30,7 @@ from golive.ledger.records import (
     statement,
     subject_from,
 )
-from golive.ledger.signers import Signer, Signers
+from golive.ledger.signers import Signers
 from golive.model import Decision, LedgerEntry, Review
 
 if TYPE_CHECKING:
@@ -207,17 +207,9 @@ def _signatures(
         if not allow_unsigned:
             problems.append("the record is not signed")
         return ()
-    verified = envelope.verified_by(signers.keys)
-    who: list[Signer] = [s for _, k in verified if (s := signers.by_keyid(k)) is not None]
-    if not who:
-        known = [s.handle for x in envelope.signatures if (s := signers.by_keyid(x.keyid))]
-        if known:
-            problems.append(
-                f"bad signature: the record was changed after {', '.join(known)} signed it"
-            )
-        else:
-            ids = ", ".join(x.keyid or "(no keyid)" for x in envelope.signatures)
-            problems.append(f"signed by an unknown key ({ids})")
+    who, why_not = signers.signed(envelope)
+    if why_not is not None:
+        problems.append(why_not)
         return ()
     if roles and not any(set(roles) & s.roles for s in who):
         names = ", ".join(s.handle for s in who)

@@ -91,21 +91,10 @@ def judge(
     def refused(problem: str, who: Sequence[Signer] = ()) -> Judged:
         return Judged(path=path, digest=digest, record=record, signers=tuple(who), problem=problem)
 
-    if not envelope.signatures:
-        return refused("not signed")
-    verified = envelope.verified_by(signers.keys)
-    if not verified:
-        named = [signers.by_keyid(s.keyid) for s in envelope.signatures]
-        known = [s.handle for s in named if s is not None]
-        if known:
-            return refused(
-                f"bad signature: the record was changed after {', '.join(known)} signed it, "
-                "or the signature is not theirs"
-            )
-        ids = ", ".join(s.keyid or "(no keyid)" for s in envelope.signatures)
-        where = signers.source or "no signers file"
-        return refused(f"signed by an unknown key ({ids}; not in {where})")
-    who = [s for _, keyid in verified if (s := signers.by_keyid(keyid)) is not None]
+    signed, why_not = signers.signed(envelope)
+    if why_not is not None:
+        return refused(why_not)
+    who = list(signed)
     late = [s for s in who if s.until is not None and record.signed_at.date() > s.until]
     if late and len(late) == len(who):
         return refused(

@@ -16,11 +16,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from golive.checklist._errors import ConfigError, Problem, SourceFile
 from golive.ledger.keys import KeyFileError, key_id, parse_public_key
+
+if TYPE_CHECKING:
+    from golive.ledger.dsse import Envelope
 
 __all__ = ["SIGNERS_FILE", "Signer", "Signers", "load_signers"]
 
@@ -56,6 +60,26 @@ class Signers:
     @property
     def keys(self) -> Iterable[Ed25519PublicKey]:
         return (s.key for s in self.people)
+
+    def signed(self, envelope: Envelope) -> tuple[tuple[Signer, ...], str | None]:
+        """Who among these signers signed `envelope` (their signatures hold), or, when
+        nobody did, why not: not signed, changed after a known signer signed, or signed by
+        keys not trusted here. A signature's keyid is only a hint: every key is tried."""
+        if not envelope.signatures:
+            return (), "not signed"
+        who = tuple(
+            s for _, keyid in envelope.verified_by(self.keys) if (s := self.by_keyid(keyid))
+        )
+        if who:
+            return who, None
+        known = [s.handle for x in envelope.signatures if (s := self.by_keyid(x.keyid))]
+        if known:
+            return (), (
+                f"bad signature: the record was changed after {', '.join(known)} signed it, "
+                "or the signature is not theirs"
+            )
+        ids = ", ".join(x.keyid or "(no keyid)" for x in envelope.signatures)
+        return (), f"signed by an unknown key ({ids}; not in {self.source or 'no signers file'})"
 
 
 def load_signers(path: Path, *, display: str | None = None) -> Signers:
