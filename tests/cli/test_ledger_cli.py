@@ -211,3 +211,11 @@ def test_verify_decision_of_a_missing_or_foreign_file(repo: Path) -> None:
     foreign = run(repo, "verify-decision", "x.json")
     assert foreign.returncode == 1
     assert "not a decision record" in foreign.stdout
+
+
+def test_records_made_in_the_same_second_do_not_overwrite_each_other(tmp_path: Path) -> None:
+    from golive.cli.ledger import _write_record
+
+    written = [_write_record(tmp_path, ".golive/waivers", "a--1.json", str(n)) for n in range(3)]
+    assert [p.name for p in written] == ["a--1.json", "a--1-2.json", "a--1-3.json"]
+    assert [p.read_text() for p in written] == ["0", "1", "2"]

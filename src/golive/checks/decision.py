@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 
 from pydantic import Field
@@ -43,7 +42,7 @@ class DecisionRecord(Check):
     def run(self, params: DecisionRecordParams, root: Path, service: ServiceInfo) -> Outcome:
         from golive.ledger import load_signers
         from golive.ledger.decision import verify
-        from golive.ledger.subject import head_commit
+        from golive.ledger.subject import head_commit, same_code
 
         folder = root / DECISIONS_DIR
         files = sorted(folder.glob("*.json")) if folder.is_dir() else []
@@ -63,7 +62,13 @@ class DecisionRecord(Check):
         current: list[tuple[str, str, str]] = []  # (decided at, verdict, file)
         for path in files:
             shown = path.relative_to(root).as_posix()
-            result = verify(path.read_bytes(), signers=signers, roles=params.roles)
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                message = f"cannot be read: {error.strerror or error}"
+                findings.append(Finding(message=message, location=Location(path=shown)))
+                continue
+            result = verify(data, signers=signers, roles=params.roles)
             if not result.ok:
                 findings.append(
                     Finding(message="; ".join(result.problems), location=Location(path=shown))
@@ -72,7 +77,7 @@ class DecisionRecord(Check):
             subject = result.subject
             if subject is None or subject.service != service.name or not subject.commit:
                 continue
-            if not _same_code(root, subject.commit, head):
+            if not same_code(root, subject.commit, head):
                 continue
             current.append((result.decided_at or "", result.verdict or "", shown))
         if not current:
@@ -95,35 +100,3 @@ class DecisionRecord(Check):
                 f"the GO decision {shown} is {age.days} d old; at most {days:g} d is accepted"
             )
         return passed(f"GO decided {decided_at} for this code ({shown})", findings=findings)
-
-
-def _same_code(root: Path, commit: str, head: str) -> bool:
-    """`commit` is HEAD, or an ancestor of it from which only `.golive/` changed."""
-    if commit == head:
-        return True
-    try:
-        ancestor = subprocess.run(
-            ["git", "-C", str(root), "merge-base", "--is-ancestor", commit, head],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-        if ancestor.returncode != 0:
-            return False
-        top = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout.strip()
-        golive = (root.resolve() / ".golive").relative_to(Path(top).resolve()).as_posix()
-        diff = subprocess.run(
-            ["git", "-C", top, "diff", "--quiet", commit, head, "--", ".", f":(exclude){golive}"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return False
-    return diff.returncode == 0

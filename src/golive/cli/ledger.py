@@ -281,14 +281,30 @@ def _stamp(moment: dt.datetime) -> str:
 
 
 def _write_record(root: Path, folder: str, name: str, text: str) -> Path:
-    path = root / folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Writes a new record file, never over another: a second record of the same item in
+    the same second gets `-2` (then `-3`...) before `.json`."""
+    first = root / folder / name
+    try:
+        first.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"cannot write {first.parent}: {error.strerror or error}")
+    names = (first, *(first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, 100)))
+    path = next((path for path in names if _created(path, text)), None)
+    if path is None:
+        fail(f"{first} and 98 more like it exist; wait a second and sign again")
+    return path
+
+
+def _created(path: Path, text: str) -> bool:
+    """Writes `text` to `path` unless it exists (then False)."""
     try:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        fail(f"{path} exists; wait a second and sign again")
-    return path
+        return False
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+    return True
 
 
 def attest(
