@@ -79,7 +79,7 @@ RateText = Annotated[str, AfterValidator(_rate_text)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SectionSpec(_Strict):
