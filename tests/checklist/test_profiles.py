@@ -244,6 +244,10 @@ def test_planned_and_built_checks_never_overlap() -> None:
     assert {p.id for p in planned_checks()} & {check.id for check in REGISTRY} == set()
 
 
+def test_every_check_the_built_in_profiles_name_is_built(production: Checklist) -> None:
+    assert [(item.id, item.planned) for item in production.items if item.planned] == []
+
+
 def test_every_built_check_verifies_some_production_item(production: Checklist) -> None:
     used = {ref.id for item in production.items for ref in item.checks}
     assert {check.id for check in REGISTRY} - used == set()

@@ -124,11 +124,29 @@ def test_an_unknown_fixture_is_refused_after_every_family_was_asked(plugins: Pat
 
 
 def test_a_built_check_supersedes_its_planned_entry() -> None:
-    registry = Registry.discover()
-    assert registry.get("docker.non-root") is not None
-    assert registry.planned("docker.non-root") is None
-    assert registry.planned("logging.structured") is not None
-    assert "docker.non-root" not in registry.planned_checks()
+    from golive.checks.base import Check, NoParams, passed
+    from golive.checks.registry import PlannedCheck
+    from golive.model import Kind
+
+    class Built(Check):
+        """Built now."""
+
+        id = "demo.built"
+        kind = Kind.STATIC
+        Params = NoParams
+
+        def run(self, root: Path):  # type: ignore[no-untyped-def]
+            return passed("fine")
+
+    planned = [
+        PlannedCheck(id=i, kind=Kind.STATIC, title=i, params={})
+        for i in ("demo.built", "demo.someday")
+    ]
+    registry = Registry([Built], planned)
+    assert registry.get("demo.built") is Built
+    assert registry.planned("demo.built") is None
+    assert registry.planned("demo.someday") is not None
+    assert list(registry.planned_checks()) == ["demo.someday"]
 
 
 def test_every_built_in_family_keeps_to_its_namespaces() -> None:

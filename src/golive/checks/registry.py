@@ -294,5 +294,5 @@ def planned_checks() -> list[PlannedCheck]:
         PlannedCheck(
             id=check_id, kind=Kind(spec["kind"]), title=spec["title"], params=spec.get("params", {})
         )
-        for check_id, spec in tomllib.loads(text)["checks"].items()
+        for check_id, spec in tomllib.loads(text).get("checks", {}).items()
     ]

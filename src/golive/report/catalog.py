@@ -87,24 +87,31 @@ def catalog_markdown(registry: Registry) -> str:
             rows = param_rows(check)
             if rows:
                 lines += ["| parameter | type | default |", "|---|---|---|"]
-                lines += [f"| `{n}` | {t} | {d} |" for n, t, d in rows]
+                lines += [f"| `{n}` | {_cell(t)} | {_cell(d)} |" for n, t, d in rows]
                 lines.append("")
             if check.fix:
                 fix = check.fix.replace("\n", "<br>")
                 lines += [f"Fix: {fix}", ""]
-    lines += [
-        "## Planned checks",
-        "",
-        "Part of the catalog, not built yet: an item verified only by these is reported as",
-        "`unverified (planned: <id>)`. Their parameters are validated already.",
-        "",
-        "| check | kind | what it will verify | parameters |",
-        "|---|---|---|---|",
-    ]
-    for planned in sorted(registry.planned_checks().values(), key=lambda p: p.id):
-        params = ", ".join(f"`{n}` ({t})" for n, t in planned.params.items())
-        lines.append(f"| `{planned.id}` | {planned.kind.value} | {planned.title} | {params} |")
+    planned = sorted(registry.planned_checks().values(), key=lambda p: p.id)
+    if planned:
+        lines += [
+            "## Planned checks",
+            "",
+            "Part of the catalog, not built yet: an item verified only by these is reported as",
+            "`unverified (planned: <id>)`. Their parameters are validated already.",
+            "",
+            "| check | kind | what it will verify | parameters |",
+            "|---|---|---|---|",
+        ]
+    for future in planned:
+        params = ", ".join(f"`{n}` ({_cell(t)})" for n, t in future.params.items())
+        lines.append(f"| `{future.id}` | {future.kind.value} | {_cell(future.title)} | {params} |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """`text` for a Markdown table cell: a `|` (as in `str | None`) would end the cell."""
+    return text.replace("|", "\\|")
 
 
 @dataclass(kw_only=True)
