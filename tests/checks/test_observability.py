@@ -70,6 +70,19 @@ def test_env_logger_fails(tmp_path: Path) -> None:
     assert "env_logger (text)" in outcome.summary
 
 
+def test_a_logger_declared_but_never_called_decides_nothing(tmp_path: Path) -> None:
+    """Neither a crate the code never calls nor tracing-subscriber's `json` feature alone
+    says how the service logs: the format stays unknown, not guessed."""
+    _rust(
+        tmp_path,
+        'env_logger = "0.11"\ntracing-subscriber = { version = "0.3", features = ["json"] }\n',
+        'fn main() {\n    println!("ready");\n}\n',
+    )
+    outcome = run_check(StructuredLogging, tmp_path)
+    assert outcome.status is Status.UNKNOWN, outcome.summary
+    assert "1 direct print(s) to stdout/stderr (src/main.rs:2)" in outcome.summary
+
+
 def test_a_json_and_a_plain_logger_warn_naming_the_plain_one(tmp_path: Path) -> None:
     _rust(
         tmp_path,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from golive.checks._observability_code import Dependency, Hit, ServiceCode
+from golive.checks._observability_code import Hit, ServiceCode
 from golive.model import Location
 
 __all__ = ["LogSetup", "facade_calls", "log_setups", "prints"]
@@ -61,10 +61,11 @@ def facade_calls(code: ServiceCode) -> list[Hit]:
 # --- Rust ----------------------------------------------------------------------------------
 
 
-def _where(code: ServiceCode, pattern: str, dependencies: list[Dependency]) -> Location:
-    """The first place in the code matching `pattern`, else where the dependency is declared."""
+def _where(code: ServiceCode, pattern: str) -> Location | None:
+    """The first place in the code matching `pattern`; None when the code never uses it (a
+    crate declared but never called sets nothing up)."""
     hits = code.grep(pattern, language="rust")
-    return hits[0].location if hits else dependencies[0].location
+    return hits[0].location if hits else None
 
 
 _RUST_STRUCTURED = {
@@ -96,19 +97,17 @@ _RUST_PLAIN = {
 def _rust(code: ServiceCode) -> Iterator[LogSetup]:
     yield from _tracing_subscriber(code)
     for crate, (what, pattern) in _RUST_STRUCTURED.items():
-        if deps := code.declared(crate):
-            yield LogSetup(what=what, structured=True, location=_where(code, pattern, deps))
+        if code.declared(crate) and (place := _where(code, pattern)):
+            yield LogSetup(what=what, structured=True, location=place)
     for crate, (what, pattern) in _RUST_PLAIN.items():
-        if deps := code.declared(crate):
+        if code.declared(crate) and (place := _where(code, pattern)):
             fix = f"Log JSON instead of {what.partition(' ')[0]}: {_RUST_JSON_LOGGER}."
             if crate == "slog-term":
                 fix = (
                     "Build the slog drain with slog-json: "
                     "`slog_json::Json::default(std::io::stderr())`."
                 )
-            yield LogSetup(
-                what=what, structured=False, location=_where(code, pattern, deps), fix=fix
-            )
+            yield LogSetup(what=what, structured=False, location=place, fix=fix)
     yield from _configurable(code)
 
 
@@ -151,17 +150,13 @@ def _tracing_subscriber(code: ServiceCode) -> Iterator[LogSetup]:
                 "`.json()`: `tracing_subscriber::fmt().json().init()`."
             ),
         )
-    elif has_feature:
-        yield LogSetup(
-            what="tracing-subscriber with the json feature (no fmt set-up found in the code)",
-            structured=True,
-            location=deps[0].location,
-        )
+    # The `json` feature alone, with no fmt set-up found, decides nothing: the format stays
+    # unknown rather than guessed.
 
 
 def _configurable(code: ServiceCode) -> Iterator[LogSetup]:
     """Loggers whose format is a choice: log4rs, fern and flexi_logger."""
-    if deps := code.declared("log4rs"):
+    if code.declared("log4rs") and (place := _where(code, r"log4rs::")):
         json = code.grep(r"\bJsonEncoder\b", language="rust") + code.grep(
             r"^\s*kind:\s*[\"']?json\b", deploy=True
         )
@@ -171,7 +166,7 @@ def _configurable(code: ServiceCode) -> Iterator[LogSetup]:
             else LogSetup(
                 what="log4rs with its pattern encoder (text)",
                 structured=False,
-                location=_where(code, r"log4rs::", deps),
+                location=place,
                 fix=(
                     "Turn on log4rs's `json_encoder` feature and use `JsonEncoder` (or "
                     "`encoder: { kind: json }` in its YAML configuration)."
@@ -182,8 +177,8 @@ def _configurable(code: ServiceCode) -> Iterator[LogSetup]:
         ("fern", r"serde_json|json!\(", "Format each record as JSON in fern's `.format(...)`."),
         ("flexi-logger", r"json_format", "Use `flexi_logger::json_format` as the format."),
     ):
-        if deps := code.declared(crate):
-            ident = crate.replace("-", "_")
+        ident = crate.replace("-", "_")
+        if code.declared(crate) and (place := _where(code, rf"{ident}::")):
             files = {p for p, t in code.code("rust").items() if f"{ident}::" in t}
             json = [h for h in code.grep(marker, language="rust") if h.path in files]
             name = crate.replace("-", "_")
@@ -195,7 +190,7 @@ def _configurable(code: ServiceCode) -> Iterator[LogSetup]:
                 else LogSetup(
                     what=f"{name} without a JSON formatter (text)",
                     structured=False,
-                    location=_where(code, rf"{ident}::", deps),
+                    location=place,
                     fix=fix,
                 )
             )
