@@ -9,8 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from golive.checks._deps_inventory import build_inventory
-from golive.checks._deps_model import Ecosystem, LineIndex, Manifest, Requirement
+from golive.checks._deps_model import Ecosystem, Inventory, LineIndex, Manifest, Requirement
 from golive.checks._tests_scan import is_vendored
 from golive.checks.repository import Repository
 from golive.model import Finding, Location
@@ -101,11 +100,11 @@ class ServiceCode:
         ]
 
 
-def at(location: Location, message: str, rule: str, *, evidence: bool = False) -> Finding:
-    return Finding(message=message, location=location, rule=rule, evidence=evidence)
+def at(location: Location, message: str, rule: str) -> Finding:
+    return Finding(message=message, location=location, rule=rule)
 
 
-def load_service_code(repo: Repository) -> ServiceCode:
+def load_service_code(repo: Repository, inventory: Inventory) -> ServiceCode:
     languages: set[str] = set()
     sources: dict[str, str] = {}
     deploy: dict[str, str] = {}
@@ -131,7 +130,7 @@ def load_service_code(repo: Repository) -> ServiceCode:
             text = repo.text(path)
             if text is not None:
                 deploy[path] = text
-    manifests = [m for m in build_inventory(repo).manifests if _service_path(m.path)]
+    manifests = [m for m in inventory.manifests if _service_path(m.path)]
     return ServiceCode(
         languages=frozenset(languages),
         sources=sources,

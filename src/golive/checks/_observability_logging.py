@@ -205,12 +205,13 @@ def _py(code: ServiceCode, pattern: str) -> list[Hit]:
 
 def _python(code: ServiceCode) -> Iterator[LogSetup]:
     yield from _structlog(code)
-    for hit in _py(code, r"\bserialize\s*=\s*True"):
+    serializing = _py(code, r"\bserialize\s*=\s*True")
+    for hit in serializing:
         if "loguru" in code.sources[hit.path]:
             yield LogSetup(
                 what="loguru with serialize=True (JSON)", structured=True, location=hit.location
             )
-    serialized = {h.path for h in _py(code, r"\bserialize\s*=\s*True")}
+    serialized = {h.path for h in serializing}
     loguru = [
         h
         for h in _py(code, r"^\s*from loguru import|^\s*import loguru")

@@ -123,9 +123,9 @@ def endpoints(code: ServiceCode) -> list[Endpoint]:
     return found
 
 
-def trace_setups(code: ServiceCode) -> list[TraceSetup]:
-    setups = [*_code_setups(code), *_auto(code)]
-    configured = endpoints(code)
+def trace_setups(code: ServiceCode, configured: list[Endpoint]) -> list[TraceSetup]:
+    """The places that set up tracing, given the deployment's settings (`endpoints`)."""
+    setups = [*_code_setups(code), *_auto(code, configured)]
     auto_packages = [d for d in code.dependencies if re.match(_AUTO_PACKAGES, d.name)]
     if configured and not setups and auto_packages:
         # The OpenTelemetry distro is configured through these variables alone; its launcher
@@ -190,9 +190,8 @@ def _sentry(code: ServiceCode) -> list[Hit]:
     ]
 
 
-def _auto(code: ServiceCode) -> Iterator[TraceSetup]:
+def _auto(code: ServiceCode, configured: list[Endpoint]) -> Iterator[TraceSetup]:
     """Launchers and injected auto-instrumentation in Dockerfiles, Procfiles and manifests."""
-    configured = endpoints(code)
     exporter = _exporter(configured)
     config = " ".join(e.value for e in configured)
     for pattern, what, protocol in (

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
 from golive.checks import _deps_pins
 from golive.checks._deps_audit import audit
-from golive.checks._deps_inventory import build_inventory
 from golive.checks._deps_model import Inventory, Manifest
 from golive.checks._deps_outcomes import policy_outcome, updates_outcome
 from golive.checks._deps_sbom import build_sbom, project_name
@@ -28,7 +25,6 @@ from golive.checks.repository import Repository
 from golive.model import Finding, Kind, Location, Outcome
 
 __all__ = [
-    "FIXTURES",
     "Audit",
     "AuditParams",
     "DepsParams",
@@ -41,14 +37,6 @@ __all__ = [
 ]
 
 _LISTED = 20  # paths named in a fact
-
-
-def deps_manifests(repo: Repository) -> Inventory:
-    """Every dependency manifest and lockfile of the repository, parsed (vendored code skipped)."""
-    return build_inventory(repo)
-
-
-FIXTURES: Mapping[str, Callable[..., Any]] = {"deps_manifests": deps_manifests}
 
 
 class DepsParams(CheckParams):

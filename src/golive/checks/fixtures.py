@@ -22,6 +22,7 @@ from golive.model import Target
 
 if TYPE_CHECKING:  # imported by the fixtures that need them, when they run
     from golive.checks import _cargo
+    from golive.checks._deps_model import Inventory
     from golive.probes.safety import ProbePolicy
 
 __all__ = ["FIXTURES", "SEEDS", "LoadRuns", "Progress", "RunOptions", "ServiceInfo"]
@@ -73,6 +74,14 @@ def manifests(repo: Repository) -> Manifests:
     """Every document with `apiVersion` and `kind` (Kubernetes, Argo Rollouts, PrometheusRule
     ...), parsed once; unreadable files are kept with their reason."""
     return load_manifests(repo)
+
+
+def deps_manifests(repo: Repository) -> Inventory:
+    """Every dependency manifest and lockfile of the repository, parsed (vendored code
+    skipped): what the dependency checks and the observability checks read."""
+    from golive.checks._deps_inventory import build_inventory
+
+    return build_inventory(repo)
 
 
 def cargo_workspace(repo: Repository) -> _cargo.CargoWorkspace:
@@ -139,5 +148,14 @@ def load_runs() -> LoadRuns:
 
 FIXTURES: Mapping[str, Callable[..., Any]] = {
     fixture.__name__: fixture
-    for fixture in (repo, manifests, cargo_workspace, cargo, rust_diagnostics, probes, load_runs)
+    for fixture in (
+        repo,
+        manifests,
+        deps_manifests,
+        cargo_workspace,
+        cargo,
+        rust_diagnostics,
+        probes,
+        load_runs,
+    )
 }

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from golive.checks._deps_model import Inventory
 from golive.checks._observability_code import ServiceCode, at, load_service_code
 from golive.checks._observability_logging import LogSetup, facade_calls, log_setups, prints
 from golive.checks._observability_tracing import (
@@ -36,10 +37,10 @@ __all__ = ["FIXTURES", "StructuredLogging", "TracingConfigured", "TracingParams"
 _SHOWN = 3  # places named in a summary
 
 
-def service_code(repo: Repository) -> ServiceCode:
+def service_code(repo: Repository, deps_manifests: Inventory) -> ServiceCode:
     """The service's Rust and Python code (tests, examples and vendored trees left out), its
     runtime dependencies and its deployment files."""
-    return load_service_code(repo)
+    return load_service_code(repo, deps_manifests)
 
 
 FIXTURES: Mapping[str, Callable[..., Any]] = {"service_code": service_code}
@@ -194,8 +195,8 @@ class TracingConfigured(Check):
         if not code.languages:
             return not_applicable("no Rust or Python code")
         libraries = tracing_libraries(code)
-        setups = trace_setups(code)
         configured = endpoints(code)
+        setups = trace_setups(code, configured)
         env = "; ".join(f"{e.variable}={e.value or '?'} at {e.location}" for e in configured)
         required = (
             f"spans exported to {params.backend}" if params.backend else "a span exporter set up"
@@ -228,11 +229,15 @@ class TracingConfigured(Check):
                 ],
                 remediation=self.fix,
             )
-        return _judge(params, libraries_text(libraries), setups, configured_text=env, fix=self.fix)
-
-
-def libraries_text(libraries: Iterable[Any]) -> str:
-    return ", ".join(sorted({f"{d.name} ({d.location})" for d in libraries})) or "none declared"
+        declared = ", ".join(sorted({f"{d.name} ({d.location})" for d in libraries}))
+        return _judge(
+            params,
+            declared or "none declared",
+            setups,
+            configured_text=env,
+            required=required,
+            fix=self.fix,
+        )
 
 
 def _judge(
@@ -241,13 +246,13 @@ def _judge(
     setups: list[TraceSetup],
     *,
     configured_text: str,
+    required: str,
     fix: str,
 ) -> Outcome:
     evidence = as_evidence(at(s.location, s.what, "tracing.setup") for s in setups)
     observed = f"libraries: {declared}; set-up: {_listing(setups)}"
     if configured_text:
         observed += f"; deployment: {configured_text}"
-    required = f"spans exported to {params.backend}" if params.backend else "a span exporter set up"
     exporters = [s for s in setups if s.protocol is not None]
     if not exporters:
         return unknown(
