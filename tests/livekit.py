@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,13 +22,30 @@ import pytest
 from golive.checks.fixtures import ServiceInfo
 from golive.model import Target
 
-__all__ = ["Listener", "Nginx", "Pki", "free_port", "make_pki", "service", "wait_for_port"]
+__all__ = [
+    "Listener",
+    "Nginx",
+    "Pki",
+    "free_port",
+    "free_ports",
+    "make_pki",
+    "service",
+    "wait_for_port",
+]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports on 127.0.0.1. Each socket stays bound until all are
+    chosen: one closed before the next bind could be handed out again."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 def wait_for_port(port: int, *, timeout: float = 10.0, host: str = "127.0.0.1") -> None:
@@ -189,7 +206,7 @@ class Nginx:
                 if part.split("}")[0].isidentifier()
             }
         )
-        self.ports = {name: free_port() for name in names}
+        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
         body = servers
         for name, port in self.ports.items():
             body = body.replace("{" + name + "}", str(port))
